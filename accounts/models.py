@@ -1,0 +1,68 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+
+from regions.models import Region
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **fields):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **fields):
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True, role=User.Role.ADMINISTRATOR)
+        return self._create(email, password, **fields)
+
+
+class User(AbstractUser):
+    """A member of staff. People on probation never have accounts or names here."""
+
+    class Role(models.TextChoices):
+        INSPECTOR = "inspector", "Inspector"
+        LEAD_INSPECTOR = "lead_inspector", "Lead inspector"
+        REGIONAL_DIRECTOR = "regional_director", "Regional director"
+        ANALYST = "analyst", "Analyst"
+        ADMINISTRATOR = "administrator", "Administrator"
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.INSPECTOR)
+    # Only regional directors are scoped to a region; the constraint keeps that honest.
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="regional_director") | Q(region__isnull=False),
+                name="user_director_has_region",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def is_hmi_staff(self) -> bool:
+        return self.role in {self.Role.INSPECTOR, self.Role.LEAD_INSPECTOR}
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_superuser or self.role == self.Role.ADMINISTRATOR

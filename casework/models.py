@@ -1,0 +1,175 @@
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from inspections.choices import AnswerValue, CaseType, CourtReport
+from inspections.models import Inspection, Question
+
+case_reference_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9-]{2,19}$",
+    "Enter a case reference of 3 to 20 capital letters, digits or hyphens, such as X123456",
+)
+
+
+@pghistory.track()
+class CaseReview(models.Model):
+    """An inspector's review of one sampled case. The case reference is the only identifier."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        RETURNED = "returned", "Returned"
+        MODERATED = "moderated", "Moderated"
+
+    class Tier(models.TextChoices):
+        A = "A", "A"
+        B = "B", "B"
+        C = "C", "C"
+        D = "D", "D"
+
+    class RoshLevel(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        VERY_HIGH = "very_high", "Very high"
+
+    class Mappa(models.TextChoices):
+        NONE = "none", "Not MAPPA"
+        ONE = "1", "1"
+        TWO = "2", "2"
+        THREE = "3", "3"
+
+    class PractitionerGrade(models.TextChoices):
+        PO = "po", "Probation officer (PO)"
+        PSO = "pso", "Probation services officer (PSO)"
+        PQIP = "pqip", "Trainee (PQiP)"
+
+    class Gender(models.TextChoices):
+        MALE = "male", "Male"
+        FEMALE = "female", "Female"
+        OTHER = "other", "Other or not stated"
+
+    class Ethnicity(models.TextChoices):
+        WHITE = "white", "White"
+        BLACK = "black", "Black or Black British"
+        ASIAN = "asian", "Asian or Asian British"
+        MIXED = "mixed", "Mixed or multiple ethnic groups"
+        OTHER = "other", "Other ethnic group"
+        NOT_KNOWN = "not_known", "Not known"
+
+    class AgeBand(models.TextChoices):
+        AGE_18_24 = "18-24", "18 to 24"
+        AGE_25_34 = "25-34", "25 to 34"
+        AGE_35_49 = "35-49", "35 to 49"
+        AGE_50_PLUS = "50+", "50 and over"
+
+    class Disability(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        NOT_KNOWN = "not_known", "Not known"
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="case_reviews")
+    case_reference = models.CharField(max_length=20, validators=[case_reference_validator])
+    case_type = models.CharField(max_length=20, choices=CaseType.choices)
+    court_report = models.CharField(max_length=20, choices=CourtReport.choices, default=CourtReport.NONE)
+    tier = models.CharField(max_length=1, choices=Tier.choices, blank=True)
+    rosh_level = models.CharField("RoSH level", max_length=10, choices=RoshLevel.choices, blank=True)
+    mappa_category = models.CharField("MAPPA category", max_length=4, choices=Mappa.choices, default=Mappa.NONE)
+    mappa_level = models.CharField("MAPPA level", max_length=4, choices=Mappa.choices, default=Mappa.NONE)
+    domestic_abuse = models.BooleanField("domestic abuse concerns", default=False)
+    child_safeguarding = models.BooleanField("child safeguarding concerns", default=False)
+    practitioner_grade = models.CharField(max_length=5, choices=PractitionerGrade.choices, blank=True)
+    practitioner_months_in_service = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(600)]
+    )
+    same_practitioner = models.BooleanField("same practitioner throughout", null=True, blank=True)
+    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
+    ethnicity_group = models.CharField(max_length=10, choices=Ethnicity.choices, blank=True)
+    age_band = models.CharField(max_length=5, choices=AgeBand.choices, blank=True)
+    disability = models.CharField(max_length=10, choices=Disability.choices, blank=True)
+
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="case_reviews"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Optimistic concurrency: every save names the version it started from.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["inspection", "case_reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "case_reference"], name="case_review_unique_reference_per_inspection"
+            ),
+            models.CheckConstraint(
+                condition=Q(mappa_category="none") | ~Q(mappa_level="none"),
+                name="case_review_mappa_category_has_level",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="case_review_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inspection.reference}/{self.case_reference}"
+
+
+@pghistory.track()
+class Answer(models.Model):
+    """One judgement: a case review × a key question or prompt."""
+
+    case_review = models.ForeignKey(CaseReview, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    value = models.CharField(max_length=20, choices=AnswerValue.choices)
+    note = models.TextField("evidence note", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["case_review", "question__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_review", "question"], name="answer_unique_per_case_question"),
+        ]
+        # Every write path (forms, imports, the admin, bulk updates, raw SQL) passes
+        # through these triggers, so the framework's rules hold in the data itself.
+        triggers = [
+            pgtrigger.Trigger(
+                name="answer_fits_framework",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func="""
+                    DECLARE
+                        q_allows_na boolean;
+                        q_framework bigint;
+                        i_framework bigint;
+                    BEGIN
+                        SELECT allows_not_applicable, framework_id INTO q_allows_na, q_framework
+                          FROM inspections_question WHERE id = NEW.question_id;
+                        SELECT i.framework_id INTO i_framework
+                          FROM casework_casereview c JOIN inspections_inspection i ON i.id = c.inspection_id
+                         WHERE c.id = NEW.case_review_id;
+                        IF q_framework IS DISTINCT FROM i_framework THEN
+                            RAISE EXCEPTION 'question % is not part of this inspection''s framework', NEW.question_id
+                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_question_in_framework';
+                        END IF;
+                        IF NEW.value = 'not_applicable' AND NOT q_allows_na THEN
+                            RAISE EXCEPTION 'question % does not allow "not applicable"', NEW.question_id
+                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_not_applicable_allowed';
+                        END IF;
+                        RETURN NEW;
+                    END;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_review} {self.question.code}: {self.value}"

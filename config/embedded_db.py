@@ -1,0 +1,37 @@
+"""An embedded PostgreSQL for machines with no database server.
+
+`pgserver` ships the PostgreSQL binaries in a wheel. The server is left running
+between commands (cleanup_mode=None) so that `migrate`, `load_demo` and
+`runserver` share one cluster; `make db-stop` stops it.
+"""
+
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / ".pgdata"
+DATABASE_NAME = "probation_inspections"
+
+
+def embedded_database_url() -> str:
+    import pgserver
+
+    server = pgserver.get_server(DATA_DIR, cleanup_mode=None)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    if "1 row" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    return server.get_uri(DATABASE_NAME)
+
+
+def stop() -> None:
+    import pgserver
+
+    if DATA_DIR.exists():
+        pgserver.get_server(DATA_DIR, cleanup_mode="stop").cleanup()
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["stop"]:
+        stop()
+    else:
+        print(embedded_database_url())

@@ -1,0 +1,101 @@
+"""factory_boy factories for every app, in dependency order."""
+
+import datetime
+
+import factory
+
+from accounts.models import User
+from casework.models import Answer, CaseReview
+from inspections.models import Framework, Inspection, OrganisationalJudgement, Question, Standard, TeamMember
+from regions.models import PDU, Region
+
+
+def pdu_2021() -> Framework:
+    """The 2021 framework, loaded by the data migration."""
+    return Framework.objects.get(code="pdu-2021")
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"region-{n}")
+    name = factory.Sequence(lambda n: f"Region {n}")
+
+
+class PDUFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PDU
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"pdu-{n}")
+    name = factory.Sequence(lambda n: f"PDU {n}")
+    region = factory.SubFactory(RegionFactory)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User {n}")
+    role = User.Role.INSPECTOR
+    password = factory.django.Password("Correct-Horse-42")
+
+
+class InspectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Inspection
+
+    reference = factory.Sequence(lambda n: f"TS-P{n:03d}-2024"[:14])
+    pdu = factory.SubFactory(PDUFactory)
+    framework = factory.LazyFunction(pdu_2021)
+    fieldwork_start = datetime.date(2024, 6, 3)
+    status = Inspection.Status.FIELDWORK
+
+
+class TeamMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamMember
+
+    inspection = factory.SubFactory(InspectionFactory)
+    user = factory.SubFactory(UserFactory)
+    role = TeamMember.Role.INSPECTOR
+
+
+class CaseReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseReview
+
+    inspection = factory.SubFactory(InspectionFactory)
+    case_reference = factory.Sequence(lambda n: f"X{n:06d}")
+    case_type = "community"
+    court_report = "none"
+    tier = "B"
+    rosh_level = "medium"
+    gender = "male"
+    ethnicity_group = "white"
+    age_band = "25-34"
+    disability = "no"
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Answer
+
+    case_review = factory.SubFactory(CaseReviewFactory)
+    question = factory.LazyFunction(lambda: Question.objects.get(framework__code="pdu-2021", code="2.2.1"))
+    value = "yes"
+
+
+class JudgementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrganisationalJudgement
+
+    inspection = factory.SubFactory(InspectionFactory)
+    standard = factory.LazyAttribute(lambda o: Standard.objects.get(framework=o.inspection.framework, code="1.1"))
+    rating = "good"
+    rationale = "Evidence from interviews and documents."
