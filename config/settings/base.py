@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "inspections",
     "casework",
     "ratings",
+    "demo",
 ]
 
 MIDDLEWARE = [
