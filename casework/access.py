@@ -32,7 +32,7 @@ def case_reviews_visible_to(user: User) -> QuerySet[CaseReview]:
 
 
 def can_change_case_review(user: User, review: CaseReview) -> bool:
-    if review.inspection.is_published or review.archived_at is not None:
+    if review.inspection.is_locked or review.archived_at is not None:
         return False
     if is_lead_on(user, review.inspection):
         return True

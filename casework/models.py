@@ -8,6 +8,36 @@ from django.db.models import Q
 from inspections.choices import AnswerValue, CaseType, CourtReport
 from inspections.models import Inspection, Question
 
+
+def locked_inspection_trigger(name: str, inspection_id: str) -> pgtrigger.Trigger:
+    """Refuse any write to a row of a published, locked inspection, whatever the write path.
+
+    `inspection_id` is the SQL expression that finds the row's inspection from
+    the trigger's `rec` (NEW, or OLD for a delete). Updates that change nothing
+    pass, so re-running an idempotent loader is harmless.
+    """
+    return pgtrigger.Trigger(
+        name=name,
+        operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+        when=pgtrigger.Before,
+        declare=[("rec", "RECORD"), ("is_locked", "boolean")],
+        func=f"""
+            IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN
+                RETURN NEW;
+            END IF;
+            IF TG_OP = 'DELETE' THEN rec := OLD; ELSE rec := NEW; END IF;
+            SELECT i.status = 'published' AND i.unlocked_at IS NULL INTO is_locked
+              FROM inspections_inspection i WHERE i.id = ({inspection_id});
+            IF is_locked THEN
+                RAISE EXCEPTION 'the inspection is published and locked: unlock it with a reason first'
+                    USING ERRCODE = 'check_violation', CONSTRAINT = 'inspection_locked';
+            END IF;
+            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+            RETURN NEW;
+        """,
+    )
+
+
 case_reference_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{2,19}$",
     "Enter a case reference of 3 to 20 capital letters, digits or hyphens, such as X123456",
@@ -116,6 +146,7 @@ class CaseReview(models.Model):
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="case_review_version_positive"),
         ]
+        triggers = [locked_inspection_trigger("case_review_locked", "rec.inspection_id")]
 
     def __str__(self) -> str:
         return f"{self.inspection.reference}/{self.case_reference}"
@@ -129,6 +160,9 @@ class Answer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     value = models.CharField(max_length=20, choices=AnswerValue.choices)
     note = models.TextField("evidence note", blank=True)
+    # The case review's version when this answer last changed: a stale save can then
+    # name exactly which answers moved since the version it started from.
+    changed_in_version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -142,6 +176,9 @@ class Answer(models.Model):
         # Every write path (forms, imports, the admin, bulk updates, raw SQL) passes
         # through these triggers, so the framework's rules hold in the data itself.
         triggers = [
+            locked_inspection_trigger(
+                "answer_locked", "SELECT c.inspection_id FROM casework_casereview c WHERE c.id = rec.case_review_id"
+            ),
             pgtrigger.Trigger(
                 name="answer_fits_framework",
                 operation=pgtrigger.Insert | pgtrigger.Update,
@@ -173,3 +210,23 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_review} {self.question.code}: {self.value}"
+
+
+@pghistory.track()
+class QAComment(models.Model):
+    """A lead inspector's quality-assurance comment, on the whole case or one question."""
+
+    case_review = models.ForeignKey(CaseReview, on_delete=models.CASCADE, related_name="qa_comments")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case_review", "created_at"]
+        constraints = [models.CheckConstraint(condition=Q(text__regex=r"\S"), name="qa_comment_has_text")]
+
+    def __str__(self) -> str:
+        target = self.question.code if self.question_id else "the case"
+        return f"{self.case_review} comment on {target}"

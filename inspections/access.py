@@ -52,7 +52,7 @@ def can_view_inspection(user: User, inspection: Inspection) -> bool:
 
 def can_change_inspection(user: User, inspection: Inspection) -> bool:
     """Leads manage their inspection (team, judgements, panel) until it is published."""
-    return not inspection.is_published and is_lead_on(user, inspection)
+    return not inspection.is_locked and is_lead_on(user, inspection)
 
 
 def can_view_case_data(user: User, inspection: Inspection) -> bool:

@@ -177,6 +177,8 @@ class Inspection(models.Model):
     fieldwork_start = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
     published_on = models.DateField(null=True, blank=True)
+    # Set while a lead has unlocked a published inspection to correct it; see LockEvent.
+    unlocked_at = models.DateTimeField(null=True, blank=True)
     team = models.ManyToManyField(settings.AUTH_USER_MODEL, through="TeamMember", related_name="inspections")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -196,6 +198,32 @@ class Inspection(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_locked(self) -> bool:
+        """Published records are read-only everywhere until a lead unlocks them with a reason."""
+        return self.is_published and self.unlocked_at is None
+
+
+class LockEvent(models.Model):
+    """The log of unlocking and relocking a published inspection: who, when and why."""
+
+    class Action(models.TextChoices):
+        UNLOCKED = "unlocked", "Unlocked"
+        RELOCKED = "relocked", "Locked again"
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="lock_events")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["inspection", "-at"]
+        constraints = [models.CheckConstraint(condition=Q(reason__regex=r"\S"), name="lock_event_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.inspection.reference} {self.get_action_display()} by {self.by} on {self.at:%d %B %Y}"
 
 
 class TeamMember(models.Model):
