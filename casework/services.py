@@ -1,0 +1,332 @@
+"""The case review workflow: create, save, submit, return, moderate, reassign.
+
+Every function takes the acting user, checks the record's state under a row
+lock, and records who and why in the audit history (django-pghistory context),
+so a change made here, in the admin or by an import is always traceable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import pghistory
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import capfirst
+
+from accounts.models import User
+from inspections.access import is_lead_on
+from inspections.choices import AnswerValue
+from inspections.models import Inspection, Question, TeamMember
+
+from .models import Answer, CaseReview, QAComment
+
+# The case details an inspector enters once; everything else on the row is workflow.
+ATTRIBUTE_FIELDS = [
+    "case_type",
+    "court_report",
+    "tier",
+    "rosh_level",
+    "mappa_category",
+    "mappa_level",
+    "domestic_abuse",
+    "child_safeguarding",
+    "practitioner_grade",
+    "practitioner_months_in_service",
+    "same_practitioner",
+    "gender",
+    "ethnicity_group",
+    "age_band",
+    "disability",
+]
+
+
+class CaseworkError(Exception):
+    """A refusal the user can act on; the message says what is wrong."""
+
+
+class ReviewLocked(CaseworkError):
+    pass
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something another person changed since the version a save started from."""
+
+    label: str
+    value: str
+    by: str
+    at: datetime | None
+
+
+class StaleEdit(CaseworkError):
+    def __init__(self, *, review: CaseReview, changes: list[Change]):
+        self.review = review
+        self.changes = changes
+        super().__init__(
+            "This case review was changed by someone else while you were editing it. "
+            "Nothing you entered has been saved."
+        )
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    value: str
+    note: str = ""
+
+
+def applicable_questions(*, framework_id: int, case_type: str, court_report: str) -> list[Question]:
+    """The key questions and prompts asked in a case of this type, in framework order."""
+    # Case-based standards' questions, plus the case-wide prompts that have no standard.
+    questions = Question.objects.filter(
+        Q(standard__rated_by="case_data") | Q(standard__isnull=True), framework_id=framework_id
+    )
+    return [
+        q
+        for q in questions.select_related("standard", "parent").order_by("order")
+        if q.applies_to(case_type=case_type, court_report=court_report)
+    ]
+
+
+def _lock(review: CaseReview) -> CaseReview:
+    locked = CaseReview.objects.select_for_update().select_related("inspection").get(pk=review.pk)
+    if locked.inspection.is_locked:
+        raise ReviewLocked("This inspection is published, so its case reviews are read-only.")
+    if locked.archived_at is not None:
+        raise ReviewLocked("This case review has been archived.")
+    return locked
+
+
+def changes_since(review: CaseReview, version: int) -> list[Change]:
+    """What moved after `version`: each changed answer and case detail, with who and when."""
+    changes = [
+        Change(
+            label=f"{a.question.code} {a.question.text}",
+            value=a.get_value_display() + (f" – “{a.note}”" if a.note else ""),
+            by=str(a.updated_by or "unknown"),
+            at=a.updated_at,
+        )
+        for a in review.answers.filter(changed_in_version__gt=version).select_related("question", "updated_by")
+    ]
+    then = review.events.filter(version=version).order_by("-pgh_id").first()
+    if then is not None:
+        for field in ATTRIBUTE_FIELDS:
+            before, now = getattr(then, field), getattr(review, field)
+            if before != now:
+                model_field = CaseReview._meta.get_field(field)
+                display = dict(model_field.choices).get(now, now) if model_field.choices else now
+                changes.append(
+                    Change(
+                        label=capfirst(model_field.verbose_name),
+                        value=str(display),
+                        by=str(review.updated_by or "unknown"),
+                        at=review.updated_at,
+                    )
+                )
+    if review.status != getattr(then, "status", review.status):
+        changes.append(
+            Change(label="Status", value=review.get_status_display(), by=str(review.updated_by), at=review.updated_at)
+        )
+    return changes
+
+
+def case_review_create(
+    *, inspection: Inspection, case_reference: str, inspector: User | None, by: User, **attributes
+) -> CaseReview:
+    if inspection.is_locked:
+        raise ReviewLocked("This inspection is published, so no cases can be added.")
+    if inspector is not None and not TeamMember.objects.filter(inspection=inspection, user=inspector).exists():
+        raise ValidationError({"inspector": "Choose an inspector on this inspection's team."})
+    unknown = set(attributes) - set(ATTRIBUTE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown case details: {', '.join(sorted(unknown))}")
+    review = CaseReview(
+        inspection=inspection, case_reference=case_reference.strip().upper(), inspector=inspector, updated_by=by
+    )
+    for field, value in attributes.items():
+        setattr(review, field, value)
+    review.full_clean()
+    with transaction.atomic(), pghistory.context(user=by.pk, reason="case added to the sample"):
+        review.save()
+    return review
+
+
+def case_review_save(
+    *,
+    review: CaseReview,
+    by: User,
+    expected_version: int,
+    attributes: Mapping[str, object] | None = None,
+    answers: Mapping[str, AnswerInput] | None = None,
+    reason: str = "",
+) -> CaseReview:
+    """Save case details and answers, complete or not. Refuses a stale version, writing nothing."""
+    attributes = attributes or {}
+    answers = answers or {}
+    with transaction.atomic():
+        current = _lock(review)
+        if current.version != expected_version:
+            raise StaleEdit(review=current, changes=changes_since(current, expected_version))
+
+        changed_attributes = {f: v for f, v in attributes.items() if getattr(current, f) != v}
+        unknown = set(attributes) - set(ATTRIBUTE_FIELDS)
+        if unknown:
+            raise ValidationError(f"Unknown case details: {', '.join(sorted(unknown))}")
+        for field, value in changed_attributes.items():
+            setattr(current, field, value)
+        current.full_clean(exclude=["inspection", "inspector", "updated_by"])
+
+        questions = {
+            q.code: q
+            for q in applicable_questions(
+                framework_id=current.inspection.framework_id,
+                case_type=current.case_type,
+                court_report=current.court_report,
+            )
+        }
+        errors = {}
+        for code, given in answers.items():
+            question = questions.get(code)
+            if question is None:
+                errors[code] = f"{code} is not asked in a case of this type"
+            elif given.value not in AnswerValue.values:
+                errors[code] = f"Select yes, no or not applicable for {code}"
+            elif given.value == AnswerValue.NOT_APPLICABLE and not question.allows_not_applicable:
+                errors[code] = f"{code} applies to every case: select yes or no"
+        if errors:
+            raise ValidationError(errors)
+
+        existing = {a.question.code: a for a in current.answers.select_related("question")}
+        new_version = current.version + 1
+        to_create, to_update = [], []
+        for code, given in answers.items():
+            answer = existing.get(code)
+            note = given.note.strip()
+            if answer is None:
+                to_create.append(
+                    Answer(
+                        case_review=current,
+                        question=questions[code],
+                        value=given.value,
+                        note=note,
+                        changed_in_version=new_version,
+                        updated_by=by,
+                    )
+                )
+            elif (answer.value, answer.note) != (given.value, note):
+                answer.value, answer.note = given.value, note
+                answer.changed_in_version, answer.updated_by = new_version, by
+                to_update.append(answer)
+        # Questions that no longer apply (say, the court report was removed) must stop counting.
+        obsolete = [a.pk for code, a in existing.items() if code not in questions]
+
+        if not (changed_attributes or to_create or to_update or obsolete):
+            return current
+        if current.status in (CaseReview.Status.SUBMITTED, CaseReview.Status.MODERATED) and not reason.strip():
+            raise ValidationError({"reason": "Give a reason for changing a case review after it was submitted"})
+
+        with pghistory.context(user=by.pk, reason=reason.strip() or None):
+            Answer.objects.bulk_create(to_create)
+            for answer in to_update:
+                answer.updated_at = timezone.now()
+            Answer.objects.bulk_update(to_update, ["value", "note", "changed_in_version", "updated_by", "updated_at"])
+            Answer.objects.filter(pk__in=obsolete).delete()
+            current.version = new_version
+            current.updated_by = by
+            current.save()
+    return current
+
+
+def missing_answers(review: CaseReview) -> list[Question]:
+    answered = set(review.answers.values_list("question_id", flat=True))
+    return [
+        q
+        for q in applicable_questions(
+            framework_id=review.inspection.framework_id, case_type=review.case_type, court_report=review.court_report
+        )
+        if q.pk not in answered
+    ]
+
+
+def _transition(current: CaseReview, *, to: str, by: User, reason: str | None = None) -> CaseReview:
+    with pghistory.context(user=by.pk, reason=reason):
+        current.status = to
+        current.version += 1
+        current.updated_by = by
+        current.save()
+    return current
+
+
+def case_review_submit(*, review: CaseReview, by: User, expected_version: int) -> CaseReview:
+    """Send a complete case for quality assurance; every applicable question must be answered."""
+    with transaction.atomic():
+        current = _lock(review)
+        if current.version != expected_version:
+            raise StaleEdit(review=current, changes=changes_since(current, expected_version))
+        if current.status not in (CaseReview.Status.DRAFT, CaseReview.Status.RETURNED):
+            raise CaseworkError(f"This case review is {current.get_status_display().lower()} already.")
+        missing = missing_answers(current)
+        if missing:
+            raise ValidationError({q.code: f"Answer {q.code}: {q.text}" for q in missing})
+        current.qa_comments.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+        return _transition(current, to=CaseReview.Status.SUBMITTED, by=by, reason="submitted for quality assurance")
+
+
+def _require_lead(review: CaseReview, by: User) -> None:
+    if not is_lead_on(by, review.inspection):
+        raise CaseworkError("Only the inspection's lead inspector can do this.")
+
+
+def case_review_return(*, review: CaseReview, by: User, comments: Mapping[str | None, str]) -> CaseReview:
+    """Return a submitted case to its inspector with comments on specific questions (or the whole case)."""
+    comments = {code: text.strip() for code, text in comments.items() if text and text.strip()}
+    if not comments:
+        raise ValidationError({"comments": "Add at least one comment saying what needs to change"})
+    with transaction.atomic():
+        current = _lock(review)
+        _require_lead(current, by)
+        if current.status != CaseReview.Status.SUBMITTED:
+            raise CaseworkError("Only a submitted case review can be returned.")
+        questions = {
+            q.code: q for q in Question.objects.filter(framework_id=current.inspection.framework_id, code__in=comments)
+        }
+        unknown = [code for code in comments if code is not None and code not in questions]
+        if unknown:
+            raise ValidationError({"comments": f"Unknown question codes: {', '.join(unknown)}"})
+        with pghistory.context(user=by.pk):
+            QAComment.objects.bulk_create(
+                QAComment(case_review=current, question=questions.get(code) if code else None, text=text, author=by)
+                for code, text in comments.items()
+            )
+        return _transition(current, to=CaseReview.Status.RETURNED, by=by, reason="returned with comments")
+
+
+def case_review_moderate(*, review: CaseReview, by: User) -> CaseReview:
+    with transaction.atomic():
+        current = _lock(review)
+        _require_lead(current, by)
+        if current.status != CaseReview.Status.SUBMITTED:
+            raise CaseworkError("Only a submitted case review can be moderated.")
+        return _transition(current, to=CaseReview.Status.MODERATED, by=by, reason="moderated")
+
+
+def case_review_reassign(*, review: CaseReview, to: User, by: User, reason: str) -> CaseReview:
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for reassigning the case"})
+    with transaction.atomic():
+        current = _lock(review)
+        _require_lead(current, by)
+        if not TeamMember.objects.filter(inspection=current.inspection, user=to).exists():
+            raise ValidationError({"inspector": "Choose an inspector on this inspection's team"})
+        if current.inspector_id == to.pk:
+            return current
+        with pghistory.context(user=by.pk, reason=reason.strip()):
+            current.inspector = to
+            current.version += 1
+            current.updated_by = by
+            current.save()
+    return current
