@@ -193,3 +193,27 @@ def test_history_records_bulk_updates_made_outside_the_services(review, inspecto
     Answer.objects.filter(case_review=review).update(value="no")
     values = list(Answer.objects.get(case_review=review).events.order_by("pgh_id").values_list("value", flat=True))
     assert values == ["yes", "no"]
+
+
+def test_a_lead_unlocks_with_a_reason_corrects_and_locks_again(review, inspector, lead_inspector):
+    from inspections.locking import LockError, inspection_relock, inspection_unlock
+    from inspections.models import LockEvent
+
+    inspection = review.inspection
+    inspection.status, inspection.published_on = "published", datetime.date(2024, 9, 1)
+    inspection.save()
+    with pytest.raises(ValidationError, match="reason"):
+        inspection_unlock(inspection=inspection, by=lead_inspector, reason=" ")
+    with pytest.raises(LockError, match="lead inspector"):
+        inspection_unlock(inspection=inspection, by=inspector, reason="Typo")
+    inspection_unlock(inspection=inspection, by=lead_inspector, reason="Factual accuracy: wrong case type")
+    review.refresh_from_db()
+    services.case_review_save(review=review, by=lead_inspector, expected_version=1, attributes={"case_type": "licence"})
+    inspection_relock(inspection=inspection, by=lead_inspector, reason="")
+    assert list(LockEvent.objects.filter(inspection=inspection).values_list("action", flat=True)) == [
+        "relocked",
+        "unlocked",
+    ]
+    review.refresh_from_db()
+    with pytest.raises(services.ReviewLocked):
+        services.case_review_save(review=review, by=lead_inspector, expected_version=2, attributes={"tier": "A"})

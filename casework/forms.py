@@ -1,0 +1,129 @@
+"""Forms for the case review pages. They parse and validate input; services decide."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import User
+from inspections.choices import AnswerValue
+from inspections.models import Question
+
+from .models import CaseReview
+from .services import ATTRIBUTE_FIELDS, AnswerInput
+
+ANSWER_PREFIX = "answer-"
+NOTE_PREFIX = "note-"
+
+
+class VersionedForm(forms.Form):
+    # The version the page was loaded at: a save names it so a stale edit is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class CaseDetailsForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for the change",
+        help_text="Needed when the case review has already been submitted",
+    )
+
+    class Meta:
+        model = CaseReview
+        fields = ATTRIBUTE_FIELDS
+        widgets = {
+            "domestic_abuse": forms.RadioSelect(choices=[(True, "Yes"), (False, "No")]),
+            "child_safeguarding": forms.RadioSelect(choices=[(True, "Yes"), (False, "No")]),
+            "same_practitioner": forms.RadioSelect(choices=[(True, "Yes"), (False, "No")]),
+        }
+        labels = {"practitioner_months_in_service": "Practitioner's months in service"}
+
+    def attributes(self) -> dict:
+        return {field: self.cleaned_data[field] for field in ATTRIBUTE_FIELDS}
+
+
+class NewCaseForm(forms.ModelForm):
+    inspector = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Not assigned yet")
+
+    class Meta:
+        model = CaseReview
+        fields = ["case_reference", "inspector", "case_type", "court_report"]
+        help_texts = {"case_reference": "The case reference only, such as X123456. Never a name."}
+
+    def __init__(self, *args, inspection, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inspection = inspection
+        self.fields["inspector"].queryset = inspection.team.order_by("first_name", "last_name")
+
+    def clean_case_reference(self):
+        reference = self.cleaned_data["case_reference"].strip().upper()
+        if CaseReview.objects.filter(inspection=self.inspection, case_reference=reference).exists():
+            raise forms.ValidationError(f"{reference} is already in this inspection's sample")
+        return reference
+
+
+class SectionForm(VersionedForm):
+    """One standard's key questions and prompts as yes / no / not applicable radios.
+
+    Every answer is optional here: an inspector may save an incomplete section at
+    any time. Completeness is checked only on "Submit for quality assurance".
+    """
+
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, questions: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for q in questions:
+            choices = [(AnswerValue.YES, "Yes"), (AnswerValue.NO, "No")]
+            if q.allows_not_applicable:
+                choices.append((AnswerValue.NOT_APPLICABLE, "Not applicable"))
+            self.fields[ANSWER_PREFIX + q.code] = forms.ChoiceField(
+                choices=choices, required=False, label=f"{q.code} {q.text}", widget=forms.RadioSelect
+            )
+            if q.kind == Question.Kind.KEY_QUESTION or q.standard_id is None:
+                self.fields[NOTE_PREFIX + q.code] = forms.CharField(
+                    required=False, label=f"Evidence for {q.code}", widget=forms.Textarea(attrs={"rows": 3})
+                )
+
+    def answers(self) -> dict[str, AnswerInput]:
+        """The answers given; a question left blank is not an answer and counts nowhere."""
+        given = {}
+        for q in self.questions:
+            value = self.cleaned_data.get(ANSWER_PREFIX + q.code)
+            if value:
+                given[q.code] = AnswerInput(value=value, note=self.cleaned_data.get(NOTE_PREFIX + q.code, ""))
+        return given
+
+
+class ReturnForm(forms.Form):
+    general = forms.CharField(
+        required=False, label="Comment on the whole case", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, questions: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for q in questions:
+            self.fields[f"comment-{q.code}"] = forms.CharField(
+                required=False, label=f"{q.code} {q.text}", widget=forms.Textarea(attrs={"rows": 2})
+            )
+
+    def comments(self) -> dict[str | None, str]:
+        comments: dict[str | None, str] = {None: self.cleaned_data.get("general", "")}
+        comments.update({q.code: self.cleaned_data.get(f"comment-{q.code}", "") for q in self.questions})
+        return comments
+
+
+class ReassignForm(forms.Form):
+    inspector = forms.ModelChoiceField(queryset=User.objects.none(), empty_label=None)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason for reassigning")
+
+    def __init__(self, *args, inspection, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspector"].queryset = inspection.team.order_by("first_name", "last_name")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,165 @@
+"""Reads for the case review pages: sections, their state, answers and open comments.
+
+Each function costs a fixed number of queries whatever the number of answers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from inspections.models import Question
+
+from .models import Answer, CaseReview, QAComment
+from .services import applicable_questions
+
+CASE_WIDE = "case-wide"
+
+
+@dataclass
+class Section:
+    slug: str
+    title: str
+    headline: str
+    questions: list[Question] = field(default_factory=list)
+    answered: int = 0
+    open_comments: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.questions)
+
+    @property
+    def state(self) -> str:
+        if self.answered == 0:
+            return "Not started"
+        return "Completed" if self.answered == self.total else "In progress"
+
+
+def review_sections(review: CaseReview, questions: list[Question] | None = None) -> list[Section]:
+    """The standards that apply to this case, in framework order, plus the case-wide questions."""
+    questions = questions if questions is not None else review_questions(review)
+    answered = set(review.answers.values_list("question_id", flat=True))
+    comments = defaultdict(int)
+    for question_id in review.qa_comments.filter(resolved_at__isnull=True).values_list("question_id", flat=True):
+        comments[question_id] += 1
+    sections: dict[str, Section] = {}
+    for q in questions:
+        if q.standard_id is None:
+            slug = CASE_WIDE
+            section = sections.setdefault(
+                slug,
+                Section(slug, "Across the case", "Management oversight, pre-release work and victim contact."),
+            )
+        else:
+            slug = q.standard.code
+            section = sections.setdefault(
+                slug, Section(slug, f"{q.standard.code} {q.standard.title}", q.standard.headline)
+            )
+        section.questions.append(q)
+        section.answered += q.pk in answered
+        section.open_comments += comments.get(q.pk, 0)
+    return list(sections.values())
+
+
+def review_questions(review: CaseReview) -> list[Question]:
+    return applicable_questions(
+        framework_id=review.inspection.framework_id, case_type=review.case_type, court_report=review.court_report
+    )
+
+
+def review_answers(review: CaseReview) -> dict[str, Answer]:
+    return {a.question.code: a for a in review.answers.select_related("question", "updated_by")}
+
+
+def review_comments(review: CaseReview) -> dict[str | None, list[QAComment]]:
+    """Open quality-assurance comments by question code (None for the whole case)."""
+    comments: dict[str | None, list[QAComment]] = defaultdict(list)
+    for comment in review.qa_comments.filter(resolved_at__isnull=True).select_related("question", "author"):
+        comments[comment.question.code if comment.question_id else None].append(comment)
+    return dict(comments)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: object
+    by: str
+    what: str
+    changes: list[tuple[str, str, str]]  # (field, from, to)
+    reason: str
+
+
+# Bookkeeping columns that change on every save and say nothing to a reader.
+_QUIET_FIELDS = {"version", "updated_at", "updated_by_id", "changed_in_version", "id", "created_at"}
+
+
+def case_review_history(review: CaseReview) -> list[HistoryEntry]:
+    """Every change to the case, its answers and its comments, newest first: who, when, from → to, why.
+
+    Read from the trigger-written history, so changes made through the admin, an
+    import or a bulk update appear as well as those made in these pages.
+    """
+    from pghistory.models import Events
+
+    from accounts.models import User
+
+    events = list(Events.objects.references(review).order_by("-pgh_created_at", "-pgh_id"))
+    question_ids = {e.pgh_data.get("question_id") for e in events if e.pgh_model != "casework.CaseReviewEvent"}
+    questions = dict(Question.objects.filter(pk__in=question_ids - {None}).values_list("pk", "code"))
+    user_ids = {(e.pgh_context or {}).get("user") for e in events} | {e.pgh_data.get("updated_by_id") for e in events}
+    user_ids |= {e.pgh_data.get("inspector_id") for e in events} | {e.pgh_data.get("author_id") for e in events}
+    users = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids - {None})}
+    field_labels = {f.attname: str(f.verbose_name) for f in CaseReview._meta.concrete_fields}
+    choices = {f.attname: dict(f.flatchoices) for f in CaseReview._meta.concrete_fields if f.choices}
+    choices["inspector_id"] = users
+
+    def shown(name, value):
+        return choices.get(name, {}).get(value, value)
+
+    entries = []
+    for event in events:
+        context = event.pgh_context or {}
+        data = event.pgh_data
+        who = users.get(context.get("user")) or users.get(data.get("updated_by_id")) or "System or administrator"
+        if event.pgh_model == "casework.CaseReviewEvent":
+            subject = "Case review"
+            if event.pgh_label == "insert":
+                what, changes = "Case added to the sample", []
+            else:
+                changes = [
+                    (field_labels.get(name, name), shown(name, before), shown(name, after))
+                    for name, (before, after) in sorted((event.pgh_diff or {}).items())
+                    if name not in _QUIET_FIELDS
+                ]
+                what = f"{subject} updated"
+        elif event.pgh_model == "casework.AnswerEvent":
+            code = questions.get(data.get("question_id"), "?")
+            if event.pgh_label == "insert":
+                what = f"Answered {code}"
+                changes = [("answer", "", data.get("value"))] + (
+                    [("evidence", "", data["note"])] if data.get("note") else []
+                )
+            else:
+                what = f"Changed {code}"
+                changes = [
+                    ({"value": "answer", "note": "evidence"}.get(name, name), before, after)
+                    for name, (before, after) in sorted((event.pgh_diff or {}).items())
+                    if name not in _QUIET_FIELDS
+                ]
+        else:
+            code = questions.get(data.get("question_id"))
+            author = users.get(data.get("author_id"), "")
+            if event.pgh_label == "insert":
+                what = f"Quality-assurance comment on {code or 'the whole case'} by {author}"
+                changes = [("comment", "", data.get("text"))]
+            else:
+                what = f"Quality-assurance comment on {code or 'the whole case'} resolved"
+                changes = []
+        if event.pgh_label != "insert" and not changes and event.pgh_model != "casework.QACommentEvent":
+            continue
+        entries.append(
+            HistoryEntry(
+                at=event.pgh_created_at, by=who, what=what, changes=changes, reason=context.get("reason") or ""
+            )
+        )
+    return entries

@@ -1,0 +1,38 @@
+// Autosave for a case review section: an enhancement on top of the plain form.
+// It posts the same form a few seconds after the last change and keeps the version
+// field current. A stale version (someone else saved) stops autosave and tells the
+// user to save normally, which shows the other person's changes beside their own.
+const form = document.querySelector('form[data-autosave="on"]')
+if (form && window.fetch) {
+  const status = document.getElementById('autosave-status')
+  const version = form.querySelector('input[name="version"]')
+  let timer = null
+  let stopped = false
+  const save = async () => {
+    if (stopped) return
+    const body = new FormData(form)
+    try {
+      const response = await fetch(window.location.href, {
+        method: 'POST',
+        body,
+        headers: { 'X-Autosave': '1' },
+        credentials: 'same-origin'
+      })
+      const result = await response.json()
+      if (result.saved) {
+        version.value = result.version
+        status.textContent = 'Draft saved at ' + new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
+      } else if (result.stale) {
+        stopped = true
+        status.textContent = 'Someone else has changed this case. Select "Save" to see their changes; your entries are kept.'
+      } else {
+        status.textContent = 'Not saved automatically. Select "Save" to see what needs correcting.'
+      }
+    } catch (error) {
+      status.textContent = 'Could not save automatically. Your entries are still on this page; select "Save" when you are back online.'
+    }
+  }
+  form.addEventListener('change', () => { clearTimeout(timer); timer = setTimeout(save, 1500) })
+  form.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(save, 4000) })
+  form.addEventListener('submit', () => { clearTimeout(timer); stopped = true })
+}

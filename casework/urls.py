@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "casework"
+
+case = "<str:reference>/cases/<str:case_reference>/"
+urlpatterns = [
+    path("<str:reference>/cases/new/", views.new_case, name="new_case"),
+    path(case, views.case_review, name="case_review"),
+    path(case + "details/", views.case_details, name="case_details"),
+    path(case + "sections/<str:slug>/", views.section, name="section"),
+    path(case + "submit/", views.submit, name="submit"),
+    path(case + "return/", views.return_review, name="return"),
+    path(case + "moderate/", views.moderate, name="moderate"),
+    path(case + "reassign/", views.reassign, name="reassign"),
+    path(case + "history/", views.history, name="history"),
+]

@@ -1,0 +1,53 @@
+"""Unlocking a published inspection to correct it, and logging why.
+
+Publishing (and locking again by republishing) lives in `ratings.services`,
+because it takes the ratings snapshot; the snapshot taken at publication is
+kept whatever happens here.
+"""
+
+from __future__ import annotations
+
+import pghistory
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+
+from .access import is_lead_on
+from .models import Inspection, LockEvent
+
+
+class LockError(Exception):
+    pass
+
+
+def inspection_unlock(*, inspection: Inspection, by: User, reason: str) -> Inspection:
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for unlocking a published inspection"})
+    if not is_lead_on(by, inspection):
+        raise LockError("Only the inspection's lead inspector can unlock it.")
+    with transaction.atomic(), pghistory.context(user=by.pk, reason=reason.strip()):
+        current = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        if not current.is_locked:
+            raise LockError("This inspection is not locked.")
+        current.unlocked_at = timezone.now()
+        current.save(update_fields=["unlocked_at", "updated_at"])
+        LockEvent.objects.create(inspection=current, action=LockEvent.Action.UNLOCKED, reason=reason.strip(), by=by)
+    return current
+
+
+def inspection_relock(*, inspection: Inspection, by: User, reason: str) -> Inspection:
+    """Lock again without republishing; ratings.services.inspection_publish also relocks with a new snapshot."""
+    if not is_lead_on(by, inspection):
+        raise LockError("Only the inspection's lead inspector can lock it.")
+    with transaction.atomic():
+        current = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        if current.unlocked_at is None:
+            raise LockError("This inspection is not unlocked.")
+        current.unlocked_at = None
+        current.save(update_fields=["unlocked_at", "updated_at"])
+        LockEvent.objects.create(
+            inspection=current, action=LockEvent.Action.RELOCKED, reason=reason.strip() or "corrections finished", by=by
+        )
+    return current
