@@ -69,6 +69,8 @@ DATABASES = {"default": env.db("DATABASE_URL")} if env("DATABASE_URL", default="
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Email sign-in that also refuses the published demo password when DEMO_LOGINS_ALLOWED is off.
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
