@@ -16,6 +16,7 @@ rules"):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -51,6 +52,9 @@ class RatingRules:
     def threshold(self, rating: Rating) -> Decimal | None:
         return self.thresholds.get(rating)
 
+    def band_for_rating(self, rating: Rating) -> Band | None:
+        return next((band for band in self.bands if band.rating == rating), None)
+
 
 @dataclass(frozen=True)
 class Counts:
@@ -77,21 +81,37 @@ class Counts:
             return None
         return (Decimal(self.yes * 100) / Decimal(self.relevant)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            yes=self.yes + other.yes, no=self.no + other.no, not_applicable=self.not_applicable + other.not_applicable
+        )
 
-def _compared_value(fraction: Fraction, rules: RatingRules) -> Fraction:
-    """The percentage as the framework compares it with the thresholds."""
-    percent = fraction * 100
+
+def _lowest_passing_percent(threshold: Decimal, rules: RatingRules) -> Fraction:
+    """The smallest exact percentage that the framework counts as reaching `threshold`.
+
+    With whole-percent rounding (half up), 64.5 % already rounds to 65 %, so the
+    bar sits half a point below the nearest whole threshold at or above it.
+    """
+    bar = Fraction(threshold)
     if rules.rounding == "exact":
-        return percent
+        return bar
     if rules.rounding == "whole_percent":
-        return Fraction(int(Decimal(percent.numerator) / Decimal(percent.denominator) + Decimal("0.5")))
+        return Fraction(math.ceil(bar)) - Fraction(1, 2)
     raise RulesError(f"unknown rounding rule {rules.rounding!r}")
 
 
+def reaches(fraction: Fraction, rating: Rating, rules: RatingRules) -> bool:
+    """Whether a key question at `fraction` (yes ÷ relevant) is rated `rating` or better."""
+    threshold = rules.threshold(rating)
+    if threshold is None:  # the bottom band has no bar
+        return True
+    return fraction * 100 >= _lowest_passing_percent(threshold, rules)
+
+
 def band_for_fraction(fraction: Fraction, rules: RatingRules) -> Rating:
-    value = _compared_value(fraction, rules)
     for rating in RATING_ORDER[:-1]:
-        if value >= Fraction(rules.thresholds[rating]):
+        if reaches(fraction, rating, rules):
             return rating
     return RATING_ORDER[-1]
 
@@ -99,6 +119,21 @@ def band_for_fraction(fraction: Fraction, rules: RatingRules) -> Rating:
 def next_band_up(rating: Rating) -> Rating | None:
     position = RATING_ORDER.index(rating)
     return RATING_ORDER[position - 1] if position > 0 else None
+
+
+def more_sufficient_needed(counts: Counts, target: Rating, rules: RatingRules) -> int | None:
+    """How many of the "no" answers would have to be "yes" for the key question to reach `target`.
+
+    The relevant cases stay the same (a "no" becoming "yes" keeps the denominator).
+    0 when it is already there; None when it has no relevant cases.
+    """
+    if not counts.relevant:
+        return None
+    threshold = rules.threshold(target)
+    if threshold is None:
+        return 0
+    needed_yes = math.ceil(_lowest_passing_percent(threshold, rules) * counts.relevant / 100)
+    return max(0, needed_yes - counts.yes)
 
 
 @dataclass(frozen=True)
@@ -116,13 +151,9 @@ def cases_to_next_band(counts: Counts, rules: RatingRules) -> NextBand | None:
     target = next_band_up(band_for_fraction(counts.fraction, rules))
     if target is None:
         return None
-    # Turning one "no" into "yes" keeps the denominator; find the fewest such changes.
-    for extra in range(1, counts.no + 1):
-        if band_for_fraction(Fraction(counts.yes + extra, counts.relevant), rules) != band_for_fraction(
-            counts.fraction, rules
-        ):
-            return NextBand(rating=target, more_sufficient=extra, relevant=counts.relevant)
-    return None
+    return NextBand(
+        rating=target, more_sufficient=more_sufficient_needed(counts, target, rules), relevant=counts.relevant
+    )
 
 
 @dataclass(frozen=True)
@@ -146,6 +177,7 @@ def rate_key_question(code: str, counts: Counts, rules: RatingRules) -> KeyQuest
 class Override:
     to_rating: Rating
     reason: str
+    from_rating: Rating | None = None  # the derived rating when the panel decided
     by: str = ""
     at: str = ""
 
@@ -165,6 +197,23 @@ class StandardInput:
 
 
 @dataclass(frozen=True)
+class Step:
+    """What one key question needs for its standard to reach the next band up."""
+
+    key_question: str
+    more_sufficient: int
+    relevant: int
+
+
+@dataclass(frozen=True)
+class StandardNextBand:
+    """The next band up for a case-based standard, and every key question that holds it back."""
+
+    rating: Rating
+    steps: Sequence[Step]
+
+
+@dataclass(frozen=True)
 class StandardResult:
     code: str
     title: str
@@ -177,18 +226,41 @@ class StandardResult:
     deciding_key_question: str | None
     override: Override | None
     missing: str | None  # why the standard has no rating, when it has none
+    next_band: StandardNextBand | None = None  # case-based standards below the top band only
+
+
+def _standard_next_band(derived: Rating | None, rated: Sequence[KeyQuestionResult], rules: RatingRules):
+    target = next_band_up(derived) if derived is not None else None
+    if target is None:
+        return None
+    # The standard takes its lowest key question's band, so every key question below
+    # the target has to reach it; those already there need nothing.
+    steps = [
+        Step(
+            key_question=kq.code,
+            more_sufficient=more_sufficient_needed(kq.counts, target, rules),
+            relevant=kq.counts.relevant,
+        )
+        for kq in rated
+        if not reaches(kq.counts.fraction, target, rules)
+    ]
+    return StandardNextBand(rating=target, steps=steps)
 
 
 def rate_standard(standard: StandardInput, rules: RatingRules) -> StandardResult:
     results = [rate_key_question(code, counts, rules) for code, counts in sorted(standard.key_questions.items())]
     deciding = None
     missing = None
+    next_band = None
     if standard.rated_by == "case_data":
+        # A key question with no relevant cases (all "not applicable", or unanswered) has no
+        # percentage and cannot decide; the others still rate the standard.
         rated = [kq for kq in results if kq.counts.fraction is not None]
         if rated:
             # The lowest percentage decides; on a tie the first key question is named.
             deciding = min(rated, key=lambda kq: kq.counts.fraction)
             derived = deciding.rating
+            next_band = _standard_next_band(derived, rated, rules)
         else:
             derived = None
             missing = "no relevant cases have been answered yet"
@@ -214,6 +286,7 @@ def rate_standard(standard: StandardInput, rules: RatingRules) -> StandardResult
         deciding_key_question=deciding.code if deciding else None,
         override=standard.override,
         missing=missing,
+        next_band=next_band,
     )
 
 
@@ -232,6 +305,13 @@ class InspectionResult:
     max_score: int
     rating: Rating | None
     missing: Mapping[str, str]  # standard code → why it has no rating
+    rules: RatingRules | None = None  # the rules the result was computed with
+
+    def standard(self, code: str) -> StandardResult:
+        for standard in self.standards:
+            if standard.code == code:
+                return standard
+        raise KeyError(code)
 
 
 def rate_inspection(standards: Iterable[StandardInput], rules: RatingRules) -> InspectionResult:
@@ -249,4 +329,5 @@ def rate_inspection(standards: Iterable[StandardInput], rules: RatingRules) -> I
         max_score=rules.max_score,
         rating=overall_band(score, rules) if score is not None else None,
         missing=missing,
+        rules=rules,
     )

@@ -1,0 +1,165 @@
+"""The ratings panel's decisions, snapshots and publication: the writes of the ratings app."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from inspections.access import is_lead_on
+from inspections.choices import Rating
+from inspections.models import Inspection, Standard
+
+from . import serialise
+from .explain import label
+from .models import RatingOverride, RatingsSnapshot
+from .selectors import draft_case_counts, inspection_ratings
+
+
+def _check_lead(*, inspection: Inspection, by: User, action: str) -> None:
+    if not is_lead_on(by, inspection):
+        raise PermissionDenied(f"Only the lead inspector of {inspection.reference} or an administrator may {action}")
+
+
+def _locked_for_update(inspection: Inspection) -> Inspection:
+    """Re-read the inspection under a row lock, so a decision and a publication cannot interleave."""
+    return Inspection.objects.select_for_update().select_related("framework").get(pk=inspection.pk)
+
+
+def rating_override_record(
+    *, inspection: Inspection, standard: Standard, to_rating: Rating | str, reason: str, by: User
+) -> RatingOverride:
+    """Record the ratings panel moving a standard's rating; replaces the panel's earlier decision on it.
+
+    `from_rating` is the rating the rules derive at the moment of the decision, so
+    the record shows what the panel moved away from.
+    """
+    if not reason or not reason.strip():
+        raise ValidationError("A ratings panel override needs a reason: say why the rating moves.", code="no_reason")
+    if to_rating not in Rating.values:
+        raise ValidationError(f"{to_rating!r} is not a rating", code="bad_rating")
+    to_rating = Rating(to_rating)
+    _check_lead(inspection=inspection, by=by, action="record a ratings panel decision")
+    with transaction.atomic():
+        inspection = _locked_for_update(inspection)
+        if inspection.is_locked:
+            raise ValidationError(
+                f"{inspection.reference} is published and locked: its ratings can no longer be moved", code="locked"
+            )
+        if standard.framework_id != inspection.framework_id:
+            raise ValidationError(
+                f"Standard {standard.code} is not part of {inspection.reference}'s framework", code="wrong_framework"
+            )
+        derived = inspection_ratings(inspection).standard(standard.code).derived_rating
+        if derived == to_rating:
+            raise ValidationError(
+                f"{standard.code} is already {label(derived)} without an override; "
+                "remove the panel's override instead if one is recorded",
+                code="no_change",
+            )
+        # Delete then create, so decided_at and decided_by name the latest decision;
+        # the history of earlier decisions is kept by pghistory.
+        RatingOverride.objects.filter(inspection=inspection, standard=standard).delete()
+        return RatingOverride.objects.create(
+            inspection=inspection,
+            standard=standard,
+            from_rating=derived or "",
+            to_rating=to_rating,
+            reason=reason.strip(),
+            decided_by=by,
+        )
+
+
+def rating_override_remove(*, inspection: Inspection, standard: Standard, by: User) -> None:
+    """Withdraw the ratings panel's override, so the standard takes its derived rating again."""
+    _check_lead(inspection=inspection, by=by, action="withdraw a ratings panel decision")
+    with transaction.atomic():
+        inspection = _locked_for_update(inspection)
+        if inspection.is_locked:
+            raise ValidationError(
+                f"{inspection.reference} is published and locked: its ratings can no longer be moved", code="locked"
+            )
+        deleted, _ = RatingOverride.objects.filter(inspection=inspection, standard=standard).delete()
+        if not deleted:
+            raise ValidationError(f"{standard.code} has no ratings panel override to remove", code="no_override")
+
+
+def _take(*, inspection: Inspection, kind: str, by: User) -> RatingsSnapshot:
+    result = inspection_ratings(inspection)
+    if result.score is None:
+        missing = "; ".join(f"{code}: {why}" for code, why in result.missing.items())
+        raise ValidationError(
+            f"{inspection.reference} cannot be confirmed or published while standards have no rating ({missing})",
+            code="incomplete",
+        )
+    return RatingsSnapshot.objects.create(
+        inspection=inspection,
+        kind=kind,
+        framework_code=result.framework,
+        result=serialise.result_to_data(result),
+        score=result.score,
+        max_score=result.max_score,
+        rating=result.rating,
+        draft_cases=draft_case_counts([inspection.id]).get(inspection.id, 0),
+        created_by=by,
+    )
+
+
+def ratings_snapshot_take(*, inspection: Inspection, kind: RatingsSnapshot.Kind | str, by: User) -> RatingsSnapshot:
+    """Store the ratings as they stand, with their inputs and the framework's rules.
+
+    The panel confirms at the ratings panel stage; a published snapshot is taken
+    by `inspection_publish` (or after a correction to an unlocked, published
+    inspection) and is what published ratings are read from.
+    """
+    kind = RatingsSnapshot.Kind(kind)
+    _check_lead(inspection=inspection, by=by, action="confirm or publish its ratings")
+    with transaction.atomic():
+        inspection = _locked_for_update(inspection)
+        if kind == RatingsSnapshot.Kind.PANEL_CONFIRMED and inspection.status != Inspection.Status.RATINGS_PANEL:
+            raise ValidationError(
+                f"{inspection.reference} is at {inspection.get_status_display().lower()}, not the ratings panel: "
+                "the panel cannot confirm its ratings now",
+                code="wrong_status",
+            )
+        if kind == RatingsSnapshot.Kind.PUBLISHED and not inspection.is_published:
+            raise ValidationError(
+                f"{inspection.reference} is not published: publish it with inspection_publish", code="not_published"
+            )
+        return _take(inspection=inspection, kind=kind, by=by)
+
+
+def inspection_publish(
+    *, inspection: Inspection, by: User, published_on: datetime.date | None = None
+) -> RatingsSnapshot:
+    """Publish an inspection: status, date and the published ratings snapshot, all or nothing.
+
+    Only an inspection at the ratings panel, with every standard rated and no case
+    review still in draft, can be published: a published rating must rest on
+    finished case reviews and must never be a partial score.
+    """
+    _check_lead(inspection=inspection, by=by, action="publish it")
+    with transaction.atomic():
+        locked = _locked_for_update(inspection)
+        if locked.status != Inspection.Status.RATINGS_PANEL:
+            raise ValidationError(
+                f"{locked.reference} is at {locked.get_status_display().lower()}: "
+                "only an inspection at the ratings panel can be published",
+                code="wrong_status",
+            )
+        drafts = draft_case_counts([locked.id]).get(locked.id, 0)
+        if drafts:
+            raise ValidationError(
+                f"{locked.reference} has {drafts} case review{'s' if drafts != 1 else ''} still in draft or returned: "
+                "submit or archive them before publishing",
+                code="drafts",
+            )
+        locked.status = Inspection.Status.PUBLISHED
+        locked.published_on = published_on or timezone.localdate()
+        locked.save(update_fields=["status", "published_on", "updated_at"])
+        snapshot = _take(inspection=locked, kind=RatingsSnapshot.Kind.PUBLISHED, by=by)
+    inspection.status, inspection.published_on = locked.status, locked.published_on
+    return snapshot
