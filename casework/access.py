@@ -32,6 +32,9 @@ def case_reviews_visible_to(user: User) -> QuerySet[CaseReview]:
 
 
 def can_change_case_review(user: User, review: CaseReview) -> bool:
+    # Checked first: an anonymous user's pk (None) would otherwise "match" an unassigned case.
+    if not user.is_authenticated or not user.is_active:
+        return False
     if review.inspection.is_locked or review.archived_at is not None:
         return False
     if is_lead_on(user, review.inspection):
