@@ -5,6 +5,9 @@ inspection (unless a lead has unlocked it with a reason, which the lock log
 records) and its team, judgements and recommendations can be viewed but not
 changed or deleted. Frameworks that inspections already use are read-only too:
 their rules rate those inspections, so a revision is a new framework record.
+Publishing and unlocking are workflow steps with their own checks and records
+(the ratings snapshot, the lock log), so the admin shows their results and never
+performs them.
 """
 
 from __future__ import annotations
@@ -228,11 +231,18 @@ class RecommendationInline(LockedParentInlineMixin, admin.StackedInline):
 
 class InspectionForm(forms.ModelForm):
     # No Meta: the admin builds it from the model and the admin's fields.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields:
+            # Publishing takes the ratings snapshot and checks nothing is left in draft, so it
+            # happens through the lead's publish action (ratings.services.inspection_publish),
+            # never by picking a status here.
+            self.fields["status"].choices = [
+                choice for choice in self.fields["status"].choices if choice[0] != Inspection.Status.PUBLISHED
+            ]
+
     def clean(self):
         cleaned = super().clean()
-        # Mirrors inspection_published_has_date, so the admin shows a field error instead of a 500.
-        if cleaned.get("status") == Inspection.Status.PUBLISHED and not cleaned.get("published_on"):
-            self.add_error("published_on", "Give the date of publication.")
         # Answers and judgements refer to the framework's questions and standards; moving the
         # inspection to another framework would leave them pointing at the wrong one.
         framework = cleaned.get("framework")
@@ -255,9 +265,17 @@ class InspectionAdmin(admin.ModelAdmin):
     search_fields = ["reference", "pdu__name", "pdu__slug"]
     autocomplete_fields = ["pdu"]
     date_hierarchy = "fieldwork_start"
-    # Unlocking needs a reason in the lock log, so it happens on the lead's page, not by editing a date here.
-    readonly_fields = ["unlocked_at", "created_at", "updated_at"]
+    # Publishing (with its ratings snapshot) and unlocking (with a reason in the lock log) are
+    # workflow steps on the lead's pages; here their results are shown, not edited.
+    readonly_fields = ["published_on", "unlocked_at", "created_at", "updated_at"]
     inlines = [TeamMemberInline, JudgementInline, RecommendationInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_published:
+            # Unlocked for a correction, it stays published: moving it back would orphan its snapshot.
+            fields.append("status")
+        return fields
 
     @admin.display(description="Region", ordering="pdu__region__name")
     def region(self, inspection: Inspection) -> str:

@@ -198,6 +198,22 @@ def test_a_published_inspection_is_read_only_with_its_team_judgements_and_recomm
     assert TeamMember.objects.filter(pk=member.pk).exists()
 
 
+def test_the_admin_cannot_publish_an_inspection_which_needs_the_publish_workflow(staff, inspection):
+    data = {"reference": inspection.reference, "pdu": inspection.pdu_id, "framework": inspection.framework_id}
+    data |= {"fieldwork_start": "2024-06-03", "status": "published"}
+    for prefix in ["members", "judgements", "recommendations"]:
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    response = staff.post(admin_url(inspection), data)
+    assert response.status_code == 200
+    assert "status" in response.context["adminform"].form.errors
+    inspection.refresh_from_db()
+    assert (inspection.status, inspection.published_on) == (Inspection.Status.FIELDWORK, None)
+    data["status"] = "moderation"
+    assert staff.post(admin_url(inspection), data).status_code == 302
+    inspection.refresh_from_db()
+    assert inspection.status == Inspection.Status.MODERATION
+
+
 def test_nothing_can_be_added_to_a_published_inspection_from_the_admin(staff, records, inspector):
     published = records["published"]
     response = staff.post(
