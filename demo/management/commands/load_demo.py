@@ -1,0 +1,46 @@
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError
+
+from demo.loader import DemoNotAllowed, demo_load
+
+
+def _counts(counter: Counter) -> str:
+    return ", ".join(f"{n} {name.lower()}" for name, n in sorted(counter.items()) if n)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the South West 2023 demo: two regions, six demo accounts, three published inspections with "
+        "157 case reviews, the letter's recommendations and findings. Existing records are left as they are "
+        "unless --restore is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--restore",
+            action="store_true",
+            help="Put the demo's values back where records differ from them (logged; published inspections "
+            "are unlocked and relocked with a reason).",
+        )
+
+    def handle(self, *args, restore: bool, **options):
+        try:
+            summary = demo_load(restore=restore)
+        except DemoNotAllowed as error:
+            raise CommandError(str(error)) from error
+        if summary.changed:
+            created, updated = _counts(summary.created), _counts(summary.updated)
+            self.stdout.write(
+                "Demo loaded."
+                + (f" Created: {created}." if created else "")
+                + (f" Updated: {updated}." if updated else "")
+            )
+        else:
+            self.stdout.write("Demo already loaded: nothing to change.")
+        if +summary.kept:
+            self.stdout.write(
+                f"Left as they are, differing from the demo: {_counts(summary.kept)}. "
+                "Run `python manage.py load_demo --restore` to put the demo's values back."
+            )
+        self.stdout.write("Demo contents: " + ", ".join(f"{n} {name}" for name, n in summary.totals.items()) + ".")
