@@ -1,27 +1,27 @@
 """Reads that feed the pure rules from the database with aggregate queries.
 
-Rating any number of inspections costs five queries whatever their size: the
-frameworks with their band tables, their standards with their key questions, one
-GROUP BY over the answers, the judgements and the overrides. Published
+Rating any number of inspections costs three queries whatever their size: the
+frameworks with their band tables, standards and key questions; one GROUP BY
+over the answers; the judgements and overrides. Published
 inspections are shown from their snapshot instead (`inspection_ratings_for_display`).
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib.postgres.aggregates import JSONBAgg
-from django.db.models import Count, Q
-from django.db.models.functions import JSONObject
+from django.db import connection
+from django.db.models import Count
 
-from casework.models import Answer, CaseReview
-from inspections.choices import AnswerValue, Rating
-from inspections.models import Framework, Inspection, OrganisationalJudgement, Question, Standard
+from casework.models import CaseReview
+from inspections.choices import RATING_ORDER, Rating
+from inspections.models import Framework, Inspection, Standard
 
 from . import rules, serialise
-from .models import RatingOverride, RatingsSnapshot
+from .models import RatingsSnapshot
 
 
 def _rules_from_record(framework: Framework, bands: Iterable[dict]) -> rules.RatingRules:
@@ -52,102 +52,150 @@ def rating_rules(framework: Framework) -> rules.RatingRules:
     return _rules_from_record(framework, framework.bands.values("rating", "min_score", "max_score"))
 
 
+# The three reads below are plain SQL: measured with `make bench`, the ORM's query
+# compilation and the planning of its long IN lists cost more than the aggregate
+# itself, and rating one inspection has to stay within a small multiple of that
+# aggregate. Each is one round trip whatever the number of inspections.
+
+_STRUCTURE_SQL = """
+    SELECT f.id, f.code, f.outstanding_threshold, f.good_threshold, f.requires_improvement_threshold, f.rounding,
+           f.points_outstanding, f.points_good, f.points_requires_improvement, f.points_inadequate, f.standard_count,
+           (SELECT coalesce(json_agg(json_build_object(
+                       'rating', b.rating, 'min_score', b.min_score, 'max_score', b.max_score)), '[]')
+              FROM inspections_overallband b WHERE b.framework_id = f.id),
+           (SELECT coalesce(json_agg(json_build_object(
+                       'id', s.id, 'code', s.code, 'title', s.title, 'rated_by', s.rated_by,
+                       'key_questions', (SELECT coalesce(json_agg(json_build_object('id', q.id, 'code', q.code)
+                                                                  ORDER BY q."order"), '[]')
+                                           FROM inspections_question q
+                                          WHERE q.standard_id = s.id AND q.kind = 'key_question'))
+                       ORDER BY s."order"), '[]')
+              FROM inspections_standard s WHERE s.framework_id = f.id)
+      FROM inspections_framework f
+     WHERE f.id = ANY(%s)
+"""
+
+# Every status counts (drafts included) so that inspectors see the effect of their
+# work as they go; archived case reviews are out of the sample.
+_COUNTS_SQL = """
+    SELECT c.inspection_id, a.question_id,
+           count(*) FILTER (WHERE a.value = 'yes'),
+           count(*) FILTER (WHERE a.value = 'no'),
+           count(*) FILTER (WHERE a.value = 'not_applicable')
+      FROM casework_answer a
+      JOIN casework_casereview c ON c.id = a.case_review_id
+     WHERE c.inspection_id = ANY(%s) AND c.archived_at IS NULL AND a.question_id = ANY(%s)
+     GROUP BY c.inspection_id, a.question_id
+"""
+
+# The team's judgements and the panel's overrides, in one result.
+_DECISIONS_SQL = """
+    SELECT 'judgement', j.inspection_id, j.standard_id, j.rating, NULL, NULL, NULL, NULL
+      FROM inspections_organisationaljudgement j
+     WHERE j.inspection_id = ANY(%s)
+    UNION ALL
+    SELECT 'override', o.inspection_id, o.standard_id, o.to_rating, o.from_rating, o.reason,
+           coalesce(nullif(trim(u.first_name || ' ' || u.last_name), ''), u.email), o.decided_at
+      FROM ratings_ratingoverride o
+      JOIN accounts_user u ON u.id = o.decided_by_id
+     WHERE o.inspection_id = ANY(%s)
+"""
+
+
+@dataclass(frozen=True)
+class _Standard:
+    id: int
+    code: str
+    title: str
+    rated_by: str
+    key_questions: dict[int, str]  # key question id → code; only case-based standards use them
+
+
 @dataclass(frozen=True)
 class _Structure:
     """What the rules need to know about a framework: its rules and its scored standards."""
 
     rules: rules.RatingRules
-    standards: list[Standard]
-    key_questions: dict[int, dict[int, str]]  # standard id → key question id → code (case-based standards only)
+    standards: list[_Standard]
 
     @property
     def key_question_ids(self) -> set[int]:
-        return {qid for by_id in self.key_questions.values() for qid in by_id}
+        return {qid for s in self.standards if s.rated_by == Standard.RatedBy.CASE_DATA for qid in s.key_questions}
 
 
-def _structures(framework_ids: set[int]) -> dict[int, _Structure]:
-    """Two queries: the frameworks with their band tables, then the standards with their key questions."""
-    frameworks = Framework.objects.filter(id__in=framework_ids).annotate(
-        band_table=JSONBAgg(
-            JSONObject(rating="bands__rating", min_score="bands__min_score", max_score="bands__max_score"),
-            filter=Q(bands__isnull=False),
-            default=[],
-        )
-    )
-    standards = (
-        Standard.objects.filter(framework_id__in=framework_ids)
-        .annotate(
-            key_question_rows=JSONBAgg(
-                JSONObject(id="questions__id", code="questions__code"),
-                filter=Q(questions__kind=Question.Kind.KEY_QUESTION),
-                default=[],
-            )
-        )
-        .order_by("framework_id", "order")
-    )
-    by_framework: dict[int, list[Standard]] = defaultdict(list)
-    for standard in standards:
-        by_framework[standard.framework_id].append(standard)
+def _structures(framework_ids: Iterable[int]) -> dict[int, _Structure]:
+    with connection.cursor() as cursor:
+        cursor.execute(_STRUCTURE_SQL, [list(framework_ids)])
+        rows = cursor.fetchall()
     structures = {}
-    for framework in frameworks:
-        framework_standards = by_framework[framework.id]
-        structures[framework.id] = _Structure(
-            rules=_rules_from_record(framework, framework.band_table),
-            standards=framework_standards,
-            key_questions={
-                s.id: {row["id"]: row["code"] for row in s.key_question_rows}
-                for s in framework_standards
-                if s.rated_by == Standard.RatedBy.CASE_DATA
-            },
+    for id_, code, outstanding, good, requires_improvement, rounding, *points, standard_count, bands, standards in rows:
+        structures[id_] = _Structure(
+            rules=rules.RatingRules(
+                framework=code,
+                thresholds={
+                    Rating.OUTSTANDING: outstanding,
+                    Rating.GOOD: good,
+                    Rating.REQUIRES_IMPROVEMENT: requires_improvement,
+                },
+                rounding=rounding,
+                points=dict(zip(RATING_ORDER, points, strict=True)),
+                bands=sorted(
+                    (
+                        rules.Band(rating=Rating(b["rating"]), min_score=b["min_score"], max_score=b["max_score"])
+                        for b in _json(bands)
+                    ),
+                    key=lambda band: band.min_score,
+                ),
+                standard_count=standard_count,
+            ),
+            standards=[
+                _Standard(
+                    id=s["id"],
+                    code=s["code"],
+                    title=s["title"],
+                    rated_by=s["rated_by"],
+                    key_questions={q["id"]: q["code"] for q in s["key_questions"]},
+                )
+                for s in _json(standards)
+            ],
         )
     return structures
 
 
-ANSWER_COUNTS = {
-    "yes": Count("id", filter=Q(value=AnswerValue.YES)),
-    "no": Count("id", filter=Q(value=AnswerValue.NO)),
-    "not_applicable": Count("id", filter=Q(value=AnswerValue.NOT_APPLICABLE)),
-}
+def _json(value):
+    # psycopg2 decodes json columns itself; other drivers may hand back text.
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _answer_counts(inspection_ids: list[int], question_ids: Iterable[int]) -> dict[int, dict[int, rules.Counts]]:
-    """Per inspection, per question id: the answer counts of its live case reviews. One GROUP BY.
-
-    Every status counts (drafts included) so that inspectors see the effect of
-    their work as they go; archived case reviews are out of the sample.
-    """
-    rows = (
-        Answer.objects.filter(
-            case_review__inspection_id__in=inspection_ids,
-            case_review__archived_at__isnull=True,
-            question_id__in=list(question_ids),
-        )
-        .values_list("case_review__inspection_id", "question_id")
-        .annotate(**ANSWER_COUNTS)
-        .order_by()
-    )
+    """Per inspection, per question id: the answer counts of its live case reviews. One GROUP BY."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTS_SQL, [inspection_ids, list(question_ids)])
+        rows = cursor.fetchall()
     counts: dict[int, dict[int, rules.Counts]] = defaultdict(dict)
     for inspection_id, question_id, yes, no, not_applicable in rows:
         counts[inspection_id][question_id] = rules.Counts(yes=yes, no=no, not_applicable=not_applicable)
     return counts
 
 
-def key_question_counts(inspection_ids: Iterable[int]) -> dict[int, dict[str, rules.Counts]]:
-    """Per inspection, per key question code: the answer counts. One query for any number of inspections."""
-    rows = (
-        Answer.objects.filter(
-            case_review__inspection_id__in=list(inspection_ids),
-            case_review__archived_at__isnull=True,
-            question__kind=Question.Kind.KEY_QUESTION,
-        )
-        .values_list("case_review__inspection_id", "question__code")
-        .annotate(**ANSWER_COUNTS)
-        .order_by()
-    )
-    counts: dict[int, dict[str, rules.Counts]] = defaultdict(dict)
-    for inspection_id, code, yes, no, not_applicable in rows:
-        counts[inspection_id][code] = rules.Counts(yes=yes, no=no, not_applicable=not_applicable)
-    return counts
+def _decisions(inspection_ids: list[int]):
+    judgements: dict[tuple[int, int], Rating] = {}
+    overrides: dict[tuple[int, int], rules.Override] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_DECISIONS_SQL, [inspection_ids, inspection_ids])
+        rows = cursor.fetchall()
+    for kind, inspection_id, standard_id, rating, from_rating, reason, by, at in rows:
+        if kind == "judgement":
+            judgements[(inspection_id, standard_id)] = Rating(rating)
+        else:
+            overrides[(inspection_id, standard_id)] = rules.Override(
+                to_rating=Rating(rating),
+                from_rating=Rating(from_rating) if from_rating else None,
+                reason=reason,
+                by=by,
+                at=at.isoformat(),
+            )
+    return judgements, overrides
 
 
 def draft_case_counts(inspection_ids: Iterable[int]) -> dict[int, int]:
@@ -166,29 +214,14 @@ def draft_case_counts(inspection_ids: Iterable[int]) -> dict[int, int]:
 
 
 def inspections_ratings(inspections: Iterable[Inspection]) -> dict[int, rules.InspectionResult]:
-    """Live ratings of many inspections, with five queries for the lot."""
+    """Live ratings of many inspections, with three queries for the lot."""
     inspections = list(inspections)
     if not inspections:
         return {}
     ids = [i.id for i in inspections]
     structures = _structures({i.framework_id for i in inspections})
     counts = _answer_counts(ids, set().union(*(s.key_question_ids for s in structures.values())))
-    judgements = {
-        (inspection_id, standard_id): Rating(rating)
-        for inspection_id, standard_id, rating in OrganisationalJudgement.objects.filter(
-            inspection_id__in=ids
-        ).values_list("inspection_id", "standard_id", "rating")
-    }
-    overrides = {
-        (o.inspection_id, o.standard_id): rules.Override(
-            to_rating=Rating(o.to_rating),
-            from_rating=Rating(o.from_rating) if o.from_rating else None,
-            reason=o.reason,
-            by=o.decided_by.get_full_name() or o.decided_by.email,
-            at=o.decided_at.isoformat(),
-        )
-        for o in RatingOverride.objects.filter(inspection_id__in=ids).select_related("decided_by")
-    }
+    judgements, overrides = _decisions(ids)
     results = {}
     for inspection in inspections:
         structure = structures[inspection.framework_id]
@@ -200,8 +233,10 @@ def inspections_ratings(inspections: Iterable[Inspection]) -> dict[int, rules.In
                 rated_by=s.rated_by,
                 key_questions={
                     code: inspection_counts.get(question_id, rules.Counts())
-                    for question_id, code in structure.key_questions.get(s.id, {}).items()
-                },
+                    for question_id, code in s.key_questions.items()
+                }
+                if s.rated_by == Standard.RatedBy.CASE_DATA
+                else {},
                 judgement=judgements.get((inspection.id, s.id)),
                 override=overrides.get((inspection.id, s.id)),
             )
@@ -212,7 +247,7 @@ def inspections_ratings(inspections: Iterable[Inspection]) -> dict[int, rules.In
 
 
 def inspection_ratings(inspection: Inspection) -> rules.InspectionResult:
-    """Live ratings of one inspection: five queries whatever its size."""
+    """Live ratings of one inspection: three queries whatever its size."""
     return inspections_ratings([inspection])[inspection.id]
 
 
