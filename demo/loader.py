@@ -334,7 +334,7 @@ def _load_inspection(
             inspection.status = Inspection.Status.RATINGS_PANEL
             inspection.save(update_fields=["status", "updated_at"])
         inspection_publish(inspection=inspection, by=lead, published_on=demo_plan.PUBLISHED_ON)
-        summary.updated["Published inspections"] += 1
+        summary.created["Ratings snapshots"] += 1
     elif inspection.is_published and summary.writes != writes_before:
         # Corrected after publication: the published ratings are read from a new snapshot.
         ratings_snapshot_take(inspection=inspection, kind=RatingsSnapshot.Kind.PUBLISHED, by=lead)
@@ -397,10 +397,10 @@ def demo_load(*, restore: bool = False) -> DemoSummary:
             },
             restore=restore,
         )
-        linked = set(review.inspections.values_list("pk", flat=True))
-        if not linked >= {i.pk for i in inspections}:
-            review.inspections.add(*inspections)
-            summary.updated["Regional reviews"] += 1
+        unlinked = [i for i in inspections if i.pk not in set(review.inspections.values_list("pk", flat=True))]
+        if unlinked:
+            review.inspections.add(*unlinked)
+            summary.created["Links from the regional review to its inspections"] += len(unlinked)
         for order, finding in enumerate(letter["findings"], start=1):
             _sync(
                 RegionalFinding,

@@ -1,7 +1,7 @@
 """What the South West 2023 demo contains: places, accounts, inspections and the targets its case sample must meet.
 
-Everything here is plain data. The targets come from the regional letter of 24 August 2023
-(`/work/shared/seed/south-west-regional-letter-2023.txt`): each PDU's yes counts are chosen so
+Everything here is plain data. The targets come from the Chief Inspector's letter of 24 August 2023
+to the South West Regional Probation Director (the project's seed): each PDU's yes counts are chosen so
 that the ratings engine, applied to the generated answers, gives the letter's Annexe two, and the
 per-PDU counts of the prompts the letter quotes add up to its region-wide figures.
 """

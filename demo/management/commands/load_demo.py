@@ -5,8 +5,12 @@ from django.core.management.base import BaseCommand, CommandError
 from demo.loader import DemoNotAllowed, demo_load
 
 
+def _lower(name: str) -> str:
+    return name if name[:2].isupper() else name[0].lower() + name[1:]  # "PDUs" stays as it is
+
+
 def _counts(counter: Counter) -> str:
-    return ", ".join(f"{n} {name.lower()}" for name, n in sorted(counter.items()) if n)
+    return ", ".join(f"{n} {_lower(name)}" for name, n in sorted(counter.items()) if n)
 
 
 class Command(BaseCommand):
