@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from inspections.access import is_lead_on
 from inspections.choices import Rating
-from inspections.models import Inspection, Standard
+from inspections.models import Inspection, LockEvent, Standard
 
 from . import serialise
 from .explain import label
@@ -135,16 +135,22 @@ def ratings_snapshot_take(*, inspection: Inspection, kind: RatingsSnapshot.Kind 
 def inspection_publish(
     *, inspection: Inspection, by: User, published_on: datetime.date | None = None
 ) -> RatingsSnapshot:
-    """Publish an inspection: status, date and the published ratings snapshot, all or nothing.
+    """Publish an inspection: status, date, lock and the published ratings snapshot, all or nothing.
 
-    Only an inspection at the ratings panel, with every standard rated and no case
-    review still in draft, can be published: a published rating must rest on
-    finished case reviews and must never be a partial score.
+    An inspection at the ratings panel is published; a published inspection that
+    a lead unlocked for a correction is republished: locked again, with a new
+    published snapshot (its publication date stays unless `published_on` is
+    given). Either way every standard must be rated and no case review may still
+    be in draft: a published rating must rest on finished case reviews and must
+    never be a partial score.
     """
     _check_lead(inspection=inspection, by=by, action="publish it")
     with transaction.atomic():
         locked = _locked_for_update(inspection)
-        if locked.status != Inspection.Status.RATINGS_PANEL:
+        republishing = locked.is_published and locked.unlocked_at is not None
+        if locked.is_locked:
+            raise ValidationError(f"{locked.reference} is already published and locked", code="published")
+        if locked.status != Inspection.Status.RATINGS_PANEL and not republishing:
             raise ValidationError(
                 f"{locked.reference} is at {locked.get_status_display().lower()}: "
                 "only an inspection at the ratings panel can be published",
@@ -157,9 +163,21 @@ def inspection_publish(
                 "submit or archive them before publishing",
                 code="drafts",
             )
-        locked.status = Inspection.Status.PUBLISHED
-        locked.published_on = published_on or timezone.localdate()
-        locked.save(update_fields=["status", "published_on", "updated_at"])
         snapshot = _take(inspection=locked, kind=RatingsSnapshot.Kind.PUBLISHED, by=by)
-    inspection.status, inspection.published_on = locked.status, locked.published_on
+        locked.status = Inspection.Status.PUBLISHED
+        locked.published_on = published_on or locked.published_on or timezone.localdate()
+        locked.unlocked_at = None
+        locked.save(update_fields=["status", "published_on", "unlocked_at", "updated_at"])
+        if republishing:
+            LockEvent.objects.create(
+                inspection=locked,
+                action=LockEvent.Action.RELOCKED,
+                reason="Republished after corrections, with a new published ratings snapshot",
+                by=by,
+            )
+    inspection.status, inspection.published_on, inspection.unlocked_at = (
+        locked.status,
+        locked.published_on,
+        locked.unlocked_at,
+    )
     return snapshot
