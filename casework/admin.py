@@ -341,6 +341,7 @@ class QACommentAdmin(LockedCaseReviewMixin, admin.ModelAdmin):
 class AuditEventAdmin(EventModelAdmin):
     """One event model's rows, with the person whose request made each change."""
 
+    list_select_related: list[str] = []
     list_display = ["pgh_created_at", "pgh_label", "pgh_obj_id", "changed_by", "url"]
     date_hierarchy = "pgh_created_at"
 
@@ -349,7 +350,8 @@ class AuditEventAdmin(EventModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("pgh_context")
+            # The change list skips list_select_related once a queryset has any, so name them all here.
+            .select_related("pgh_context", *self.list_select_related)
             .annotate(changed_by_id=Cast(KeyTextTransform("user", "pgh_context__metadata"), BigIntegerField()))
             .annotate(changed_by_email=Subquery(User.objects.filter(pk=OuterRef("changed_by_id")).values("email")[:1]))
         )

@@ -162,6 +162,21 @@ def test_the_case_review_page_costs_the_same_queries_however_many_answers_it_has
     assert counts[0] == counts[1]
 
 
+def test_the_audit_lists_cost_the_same_queries_however_many_events_they_show(staff, inspection, inspector):
+    review = CaseReviewFactory(inspection=inspection, inspector=inspector)
+    codes = Question.objects.filter(framework__code="pdu-2021", allows_not_applicable=False).values_list("code")
+    answers = [AnswerFactory(case_review=review, question=question(code)) for (code,) in codes[:30]]
+    counts = []
+    for shown in (3, 30):
+        Answer.objects.filter(pk__in=[a.pk for a in answers[:shown]]).update(value="no")
+        with CaptureQueriesContext(connection) as queries:
+            response = staff.get(reverse("admin:casework_answerevent_changelist"))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert AnswerEvent.objects.count() == 60  # 30 answers written, then 30 changed
+    assert counts[0] == counts[1]
+
+
 @pytest.mark.parametrize(
     "key",
     ["published_review", "published_answer", "published_judgement", "published_recommendation", "comment"],
