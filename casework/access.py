@@ -46,7 +46,7 @@ def case_review_for(user: User, reference: str, case_reference: str, *, change: 
     try:
         review = (
             case_reviews_visible_to(user)
-            .select_related("inspection__pdu__region", "inspection__framework", "inspector")
+            .select_related("inspection__pdu__region", "inspection__framework", "inspector", "updated_by")
             .get(inspection__reference=reference, case_reference=case_reference)
         )
     except CaseReview.DoesNotExist:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils.text import capfirst
+
 from inspections.models import Question
 
 from .models import Answer, CaseReview, QAComment
@@ -109,7 +111,7 @@ def case_review_history(review: CaseReview) -> list[HistoryEntry]:
     user_ids = {(e.pgh_context or {}).get("user") for e in events} | {e.pgh_data.get("updated_by_id") for e in events}
     user_ids |= {e.pgh_data.get("inspector_id") for e in events} | {e.pgh_data.get("author_id") for e in events}
     users = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids - {None})}
-    field_labels = {f.attname: str(f.verbose_name) for f in CaseReview._meta.concrete_fields}
+    field_labels = {f.attname: capfirst(f.verbose_name) for f in CaseReview._meta.concrete_fields}
     choices = {f.attname: dict(f.flatchoices) for f in CaseReview._meta.concrete_fields if f.choices}
     choices["inspector_id"] = users
 
@@ -120,7 +122,8 @@ def case_review_history(review: CaseReview) -> list[HistoryEntry]:
     for event in events:
         context = event.pgh_context or {}
         data = event.pgh_data
-        who = users.get(context.get("user")) or users.get(data.get("updated_by_id")) or "System or administrator"
+        # Only the context says who acted: a row's updated_by is stale after a bulk or database-level change.
+        who = users.get(context.get("user")) or "No user recorded (a script or database change)"
         if event.pgh_model == "casework.CaseReviewEvent":
             subject = "Case review"
             if event.pgh_label == "insert":

@@ -13,3 +13,6 @@ if not DATABASES:
 
     warnings.filterwarnings("ignore", module="platformdirs")
     DATABASES = {"default": env.db_url_config(embedded_database_url())}
+
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
