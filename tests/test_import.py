@@ -1,0 +1,246 @@
+"""Importing case reviews from CSV: a good file round-trips; any bad row is named by line and nothing is written."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from casework.imports import case_reviews_import
+from casework.models import Answer, CaseReview
+from inspections.models import Inspection
+from ratings.selectors import inspection_ratings
+
+from .factories import CaseReviewFactory
+from .ratings_data import CASE_KEY_QUESTIONS, judge
+
+HEADER = "case_reference,case_type,court_report,question,answer,rosh_level,gender,domestic_abuse,note"
+
+
+def good_file() -> str:
+    """Six invented cases. By hand: 2.1.1 1 of 2 (50 %, RI); 2.3.2 4 of 6 (66.7 %, Good);
+    2.5.1 1 of 1 relevant (5 n/a, Outstanding); 2.5.2 3 of 6 (50 %, RI); everything else yes (Outstanding)."""
+    rows = [HEADER]
+    for n in range(1, 7):
+        court_report = "oral" if n <= 2 else "none"
+        for code in CASE_KEY_QUESTIONS:
+            if code == "2.1.1":
+                if n > 2:
+                    continue
+                value = "yes" if n == 1 else "no"
+            elif code == "2.3.2":
+                value = "yes" if n <= 4 else "no"
+            elif code == "2.5.1":
+                value = "yes" if n == 1 else "n/a"
+            elif code == "2.5.2":
+                value = "yes" if n % 2 else "no"
+            else:
+                value = "yes"
+            rows.append(f"A10000{n},community,{court_report},{code},{value},high,female,yes,")
+        rows.append(f"A10000{n},community,{court_report},2.2.3.e,{'no' if n < 4 else 'n/a'},high,female,yes,no enquiry")
+    return "\n".join(rows) + "\n"
+
+
+def run_import(inspection, text, **kwargs):
+    return case_reviews_import(inspection=inspection, source=io.StringIO(text), **kwargs)
+
+
+def nothing_written(inspection):
+    return not CaseReview.objects.filter(inspection=inspection).exists() and not Answer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_good_file_round_trips_into_the_ratings_a_hand_calculation_gives(inspection):
+    report = run_import(inspection, good_file())
+    assert report.ok and report.written
+    assert (report.case_reviews, report.answers) == (6, 2 + 6 * 12 + 6)
+    assert CaseReview.objects.filter(inspection=inspection, status="submitted").count() == 6
+    review = CaseReview.objects.get(inspection=inspection, case_reference="A100001")
+    assert (review.case_type, review.court_report, review.rosh_level, review.gender, review.domestic_abuse) == (
+        "community",
+        "oral",
+        "high",
+        "female",
+        True,
+    )
+    assert review.answers.get(question__code="2.2.3.e").note == "no enquiry"
+
+    judge(inspection, "requires_improvement")
+    result = inspection_ratings(inspection)
+    assert {s.code: s.rating for s in result.standards if s.rated_by == "case_data"} == {
+        "2.1": "requires_improvement",
+        "2.2": "outstanding",
+        "2.3": "good",
+        "2.4": "outstanding",
+        "2.5": "requires_improvement",
+    }
+    assert result.score == 4 * 1 + 1 + 3 + 2 + 3 + 1 == 14
+    assert result.rating == "good"
+    reviewing = {kq.code: kq.counts for kq in result.standard("2.5").key_questions}
+    assert (reviewing["2.5.1"].yes, reviewing["2.5.1"].relevant, reviewing["2.5.1"].not_applicable) == (1, 1, 5)
+
+
+@pytest.mark.django_db
+def test_a_dry_run_checks_and_counts_but_writes_nothing(inspection):
+    report = run_import(inspection, good_file(), dry_run=True)
+    assert report.ok and not report.written
+    assert report.case_reviews == 6
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+def test_the_status_can_be_chosen(inspection):
+    run_import(inspection, good_file(), status="draft")
+    assert set(CaseReview.objects.values_list("status", flat=True)) == {"draft"}
+    with pytest.raises(ValueError, match="not a case review status"):
+        run_import(inspection, good_file(), status="finished")
+
+
+BAD_ROWS = {
+    "unknown question code": ("A100001,community,none,2.9.9,yes,,,,", "unknown question code '2.9.9'"),
+    "bad answer": ("A100001,community,none,2.2.1,maybe,,,,", "bad answer 'maybe' to 2.2.1: use yes, no or n/a"),
+    "n/a where not allowed": ("A100001,community,none,2.2.1,n/a,,,,", "question 2.2.1 does not allow n/a"),
+    "question not asked for the case type": (
+        "A100001,community,none,C.2,yes,,,,",
+        "question C.2 is asked only in licence or post-sentence supervision cases; case A100001 is community",
+    ),
+    "court work without a court report": (
+        "A100001,community,none,2.1.1,yes,,,,",
+        "question 2.1.1 is asked only where a court report was prepared; case A100001 has none",
+    ),
+    "a judgement standard's question": (
+        "A100001,community,none,1.1.1,yes,,,,",
+        "question 1.1.1 belongs to 1.1 Leadership, which is rated by the inspectors' judgement",
+    ),
+    "conflicting attributes": (
+        "A100002,community,none,2.2.2,yes,low,,,",
+        "case A100002 has rosh_level 'low' here but 'high' on line 2",
+    ),
+    "duplicate case and question": (
+        "A100002,community,none,2.2.1,no,high,,,",
+        "case A100002 already has an answer to 2.2.1 on line 2",
+    ),
+    "bad case reference": ("a 1,community,none,2.2.1,yes,,,,", "bad case reference 'a 1'"),
+    "bad case type": ("A100001,custody,none,2.2.1,yes,,,,", "case_type 'custody' is not one of community"),
+    "bad attribute value": ("A100001,community,none,2.2.1,yes,extreme,,,", "rosh_level 'extreme' is not one of low"),
+    "bad boolean": ("A100001,community,none,2.2.1,yes,,,perhaps,", "domestic_abuse is yes or no, not 'perhaps'"),
+    "too many cells": ("A100001,community,none,2.2.1,yes,,,,,,", "more cells than the header has columns"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", list(BAD_ROWS))
+def test_each_kind_of_bad_row_is_refused_with_its_line_number_and_nothing_is_written(inspection, kind):
+    bad_row, message = BAD_ROWS[kind]
+    text = "\n".join([HEADER, "A100002,community,none,2.2.1,yes,high,,,", "A100003,licence,none,C.2,yes,,,,", bad_row])
+    report = run_import(inspection, text + "\n")
+    assert not report.ok and not report.written
+    assert [problem.line for problem in report.problems] == [4], report.problems
+    assert message in report.problems[0].message
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("case_reference,case_type,question", "missing required column: answer"),
+        ("case_reference,case_type,question,answer,favourite_colour", "unknown column: 'favourite_colour'"),
+        ("case_reference,case_type,question,answer,answer", "column given twice: answer"),
+    ],
+)
+def test_a_bad_header_is_refused_on_line_1(inspection, header, message):
+    report = run_import(inspection, f"{header}\nA100001,community,2.2.1,yes\n")
+    assert len(report.problems) == 1
+    assert str(report.problems[0]).startswith(f"line 1: {message}")
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+def test_an_empty_file_and_a_header_alone_are_refused(inspection):
+    assert "the file is empty" in str(run_import(inspection, "").problems[0])
+    assert "a header but no rows" in str(run_import(inspection, HEADER + "\n").problems[0])
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+def test_a_case_already_in_the_inspection_is_refused(inspection):
+    CaseReviewFactory(inspection=inspection, case_reference="A100004")
+    report = run_import(inspection, good_file())
+    # After the header, cases 1 and 2 take 14 rows each and case 3 (no court report) 13: case 4 starts on line 43.
+    assert [(p.line, p.message) for p in report.problems] == [
+        (43, f"case A100004 is already in {inspection.reference}")
+    ]
+    assert CaseReview.objects.filter(inspection=inspection).count() == 1
+    assert not Answer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_mappa_category_without_a_level_is_refused(inspection):
+    text = "case_reference,case_type,question,answer,mappa_category\nA100001,community,2.2.1,yes,2\n"
+    report = run_import(inspection, text)
+    assert [str(p) for p in report.problems] == ["line 2: case A100001 has a MAPPA category but no level"]
+
+
+@pytest.mark.django_db
+def test_every_problem_in_a_file_is_reported_at_once(inspection):
+    text = "\n".join([HEADER, *(row for row, _ in BAD_ROWS.values() if "A100002" not in row)])
+    report = run_import(inspection, text + "\n")
+    assert len(report.problems) >= len(BAD_ROWS) - 2
+    assert all(problem.line is not None and problem.line >= 2 for problem in report.problems)
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+def test_importing_into_a_published_inspection_is_refused(inspection):
+    Inspection.objects.filter(pk=inspection.pk).update(status="published", published_on="2024-09-01")
+    inspection.refresh_from_db()
+    report = run_import(inspection, good_file())
+    assert [str(p) for p in report.problems] == [
+        f"{inspection.reference} is published: case reviews cannot be imported into it"
+    ]
+    assert nothing_written(inspection)
+
+
+# The command -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_command_imports_a_utf8_file_with_a_byte_order_mark(inspection, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(good_file(), encoding="utf-8-sig")
+    out = io.StringIO()
+    call_command("import_case_reviews", str(path), "--inspection", inspection.reference, stdout=out)
+    assert f"Imported 6 case reviews with 80 answers into {inspection.reference}, as submitted." in out.getvalue()
+    assert CaseReview.objects.filter(inspection=inspection).count() == 6
+
+
+@pytest.mark.django_db
+def test_the_command_dry_run_writes_nothing(inspection, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(good_file(), encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_case_reviews", str(path), "--inspection", inspection.reference, "--dry-run", stdout=out)
+    assert "would be imported" in out.getvalue() and "Nothing was written" in out.getvalue()
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+def test_the_command_lists_problems_by_line_and_fails(inspection, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(HEADER + "\nA100001,community,none,2.2.1,maybe,,,,\nA100001,community,none,2.9.9,yes,,,,\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=r"2 problems in .*: nothing was imported"):
+        call_command("import_case_reviews", str(path), "--inspection", inspection.reference, stderr=err)
+    assert err.getvalue().splitlines() == [
+        "line 2: bad answer 'maybe' to 2.2.1: use yes, no or n/a",
+        "line 3: unknown question code '2.9.9': not in the pdu-2021 framework",
+    ]
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_an_unknown_inspection_or_a_missing_file(inspection, tmp_path):
+    with pytest.raises(CommandError, match="No inspection has the reference 'XX-NOPE-2024'"):
+        call_command("import_case_reviews", str(tmp_path / "x.csv"), "--inspection", "XX-NOPE-2024")
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_case_reviews", str(tmp_path / "missing.csv"), "--inspection", inspection.reference)
