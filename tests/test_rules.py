@@ -271,23 +271,27 @@ def test_the_band_never_falls_as_the_score_rises(score):
 
 
 @given(
-    st.lists(st.tuples(st.sampled_from(["yes", "no", "not_applicable"]), st.integers(0, 2)), max_size=80), st.randoms()
+    st.lists(st.tuples(st.sampled_from(["yes", "no", "not_applicable"]), st.integers(0, 2)), max_size=80),
+    st.randoms(),
 )
-def test_the_order_of_cases_does_not_matter(answers, random):
-    """Cases as (answer, key question) pairs: counting them in any order gives the same ratings."""
+def test_the_order_of_cases_does_not_matter(cases, random):
+    """Cases as (answer, key question) pairs, tallied in any order and handed over in any key-question order,
+    give the same ratings, the same deciding key question and the same distance to the next band."""
 
-    def rate(cases):
-        tallies = {f"k{i}": {"yes": 0, "no": 0, "not_applicable": 0} for i in range(3)}
+    def rate(cases, codes):
+        tallies = {code: {"yes": 0, "no": 0, "not_applicable": 0} for code in codes}
         for value, kq in cases:
-            tallies[f"k{kq}"][value] += 1
+            tallies[f"2.2.{kq + 1}"][value] += 1
         standard = rules.StandardInput(
             code="2.2",
             title="Assessment",
             rated_by="case_data",
-            key_questions={code: rules.Counts(**t) for code, t in tallies.items()},
+            key_questions={code: rules.Counts(**tallies[code]) for code in codes},
         )
         return rules.rate_standard(standard, RULES)
 
-    shuffled = list(answers)
-    random.shuffle(shuffled)
-    assert rate(answers) == rate(shuffled)
+    codes = ["2.2.1", "2.2.2", "2.2.3"]
+    shuffled_cases, shuffled_codes = list(cases), list(codes)
+    random.shuffle(shuffled_cases)
+    random.shuffle(shuffled_codes)
+    assert rate(cases, codes) == rate(shuffled_cases, shuffled_codes)
