@@ -152,7 +152,8 @@ class CaseReview(models.Model):
         return f"{self.inspection.reference}/{self.case_reference}"
 
 
-@pghistory.track()
+# Deletes are tracked too: an answer removed because its question stopped applying stays on record.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Answer(models.Model):
     """One judgement: a case review × a key question or prompt."""
 

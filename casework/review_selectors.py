@@ -137,7 +137,10 @@ def case_review_history(review: CaseReview) -> list[HistoryEntry]:
                 what = f"{subject} updated"
         elif event.pgh_model == "casework.AnswerEvent":
             code = questions.get(data.get("question_id"), "?")
-            if event.pgh_label == "insert":
+            if event.pgh_label == "delete":
+                what = f"Removed the answer to {code}, which no longer applies to this case"
+                changes = [("answer", data.get("value"), "")]
+            elif event.pgh_label == "insert":
                 what = f"Answered {code}"
                 changes = [("answer", "", data.get("value"))] + (
                     [("evidence", "", data["note"])] if data.get("note") else []

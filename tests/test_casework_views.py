@@ -169,3 +169,18 @@ def test_the_case_review_pages_cost_the_same_queries_whatever_the_number_of_answ
         review=review, by=inspector, expected_version=1, answers={q.code: AnswerInput("yes", "note") for q in questions}
     )
     assert queries() == before
+
+
+def test_an_answer_removed_because_its_question_stopped_applying_stays_in_the_history(client, review, inspector):
+    services.case_review_save(
+        review=review,
+        by=inspector,
+        expected_version=1,
+        attributes={"court_report": "oral"},
+        answers={"2.1.1": AnswerInput("no")},
+    )
+    services.case_review_save(review=review, by=inspector, expected_version=2, attributes={"court_report": "none"})
+    client.force_login(inspector)
+    page = client.get(url(review, "history")).content.decode()
+    assert "Removed the answer to 2.1.1" in page
+    assert "Court report: Oral → None" in page
