@@ -44,6 +44,7 @@ from ratings.services import inspection_publish, ratings_snapshot_take
 from regions.models import PDU, Region
 
 from . import plan as demo_plan
+from .fieldwork import load_fieldwork_inspection
 from .sample import CaseSpec, QuestionSpec, generate
 
 
@@ -383,6 +384,8 @@ def demo_load(*, restore: bool = False) -> DemoSummary:
             )
             for spec in demo_plan.INSPECTIONS
         ]
+
+        load_fieldwork_inspection(pdus=pdus, framework=framework, users=users, summary=summary)
 
         review_data = letter["review"]
         review = _sync(

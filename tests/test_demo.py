@@ -88,8 +88,8 @@ def test_loading_the_demo_twice_changes_nothing():
     call_command("load_demo", stdout=out)
     assert database_state() == first
     assert "nothing to change" in out.getvalue()
-    assert first["case_reviews"] == 157
-    assert first["inspections"] == 3
+    assert first["case_reviews"] == 157 + 10  # the seed's sample, and the fieldwork inspection's ten cases
+    assert first["inspections"] == 3 + 1
 
 
 @pytest.mark.django_db
@@ -273,7 +273,7 @@ class LoadedDemoTests(TestCase):
         team = set(TeamMember.objects.values_list("inspection__reference", "user__email", "role"))
         assert team == {
             (reference, email, role)
-            for reference in REFERENCES
+            for reference in [*REFERENCES, "SW-CIS-2026"]
             for email, role in (("inspector@demo.test", "inspector"), ("lead@demo.test", "lead_inspector"))
         }
 
@@ -316,3 +316,13 @@ class LoadedDemoTests(TestCase):
             assert user.email in printed
         assert DEMO_PASSWORD in printed and "http://127.0.0.1:8000" in printed
         assert "Regional director (London)" in printed
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_inspection_in_fieldwork_to_try_the_case_review_workflow():
+    call_command("load_demo", stdout=io.StringIO())
+    inspection = Inspection.objects.get(reference="SW-CIS-2026")
+    assert inspection.status == "fieldwork" and not inspection.is_locked
+    reviews = CaseReview.objects.filter(inspection=inspection)
+    assert reviews.count() == 10 and not Answer.objects.filter(case_review__in=reviews).exists()
+    assert reviews.filter(inspector__email="inspector@demo.test", status="draft").count() == 8
