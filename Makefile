@@ -49,6 +49,7 @@ format: install-dev
 
 bench: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.ratings
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.casework
 
 db-stop:
 	$(PY) config/embedded_db.py stop

@@ -101,7 +101,7 @@ def main() -> None:
         print(f"  {label:14} median {statistics.median(timings):6.1f} ms   p95 {percentile(timings, 0.95):6.1f} ms")
     print(f"  ratio audited / unaudited (median): {statistics.median(audited) / statistics.median(unaudited):.2f}")
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     section_url = f"/inspections/{inspection.reference}/cases/{review.case_reference}/sections/2.2/"
     empty_review = CaseReview.objects.create(
