@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from accounts.models import User
 from regions.models import PDU
 
-from .models import Framework, Inspection, reference_validator
+from .access import is_lead_on
+from .choices import Rating
+from .models import Framework, Inspection, OrganisationalJudgement, Standard, reference_validator
 
 DEFAULT_FRAMEWORK = "pdu-2021"
 
@@ -62,3 +66,90 @@ def inspection_create(
                 {"reference": [f"An inspection with the reference {reference} already exists"]}
             ) from error
         raise
+
+
+def _lead_only(*, inspection: Inspection, by: User, action: str) -> None:
+    if not is_lead_on(by, inspection):
+        raise PermissionDenied(f"Only the lead inspector of {inspection.reference} or an administrator may {action}")
+
+
+def _for_update(inspection: Inspection) -> Inspection:
+    """Re-read the inspection under a row lock, so a change cannot interleave with publishing."""
+    return Inspection.objects.select_for_update().get(pk=inspection.pk)
+
+
+def organisational_judgement_record(
+    *, inspection: Inspection, standard: Standard, rating: Rating | str, rationale: str, by: User
+) -> OrganisationalJudgement:
+    """Record (or replace) the team's rating of a domain one standard, with the rationale behind it.
+
+    Only standards the framework rates by judgement take one: a case-based
+    standard's rating comes from the case data, and the ratings panel moves it
+    with an override instead.
+    """
+    _lead_only(inspection=inspection, by=by, action="record the team's judgements")
+    errors: dict[str, list[str]] = {}
+    rationale = (rationale or "").strip()
+    if rating not in Rating.values:
+        errors.setdefault("rating", []).append("Choose a rating: Outstanding, Good, Requires improvement or Inadequate")
+    if not rationale:
+        errors.setdefault("rationale", []).append("Give the rationale for the rating, linked to the evidence")
+    if standard.framework_id != inspection.framework_id:
+        errors.setdefault("standard", []).append(
+            f"Standard {standard.code} is not part of {inspection.reference}'s framework"
+        )
+    elif standard.rated_by != Standard.RatedBy.JUDGEMENT:
+        errors.setdefault("standard", []).append(
+            f"{standard.code} {standard.title} is rated from the case data, not by judgement: "
+            "ask the ratings panel to move its rating instead"
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(), pghistory.context(user=by.pk, reason=f"judgement on {standard.code} recorded"):
+        current = _for_update(inspection)
+        if current.is_locked:
+            raise ValidationError(
+                f"{current.reference} is published and locked: unlock it with a reason before changing a judgement",
+                code="locked",
+            )
+        judgement, _ = OrganisationalJudgement.objects.update_or_create(
+            inspection=current,
+            standard=standard,
+            defaults={"rating": Rating(rating), "rationale": rationale, "recorded_by": by},
+        )
+    return judgement
+
+
+# Publishing, the last step, takes the ratings snapshot: see ratings.services.inspection_publish.
+ADVANCE_TO = {
+    Inspection.Status.PLANNED: Inspection.Status.FIELDWORK,
+    Inspection.Status.FIELDWORK: Inspection.Status.MODERATION,
+    Inspection.Status.MODERATION: Inspection.Status.RATINGS_PANEL,
+}
+
+
+def inspection_advance(*, inspection: Inspection, by: User, expected_status: str | None = None) -> Inspection:
+    """Move an inspection one step forward: planned → fieldwork → moderation → ratings panel.
+
+    `expected_status` is the status the user saw: when it has moved on since (a
+    second click, another lead), nothing changes, so a step is never skipped.
+    """
+    _lead_only(inspection=inspection, by=by, action="move it to its next stage")
+    with transaction.atomic(), pghistory.context(user=by.pk):
+        current = _for_update(inspection)
+        if expected_status is not None and current.status != expected_status:
+            raise ValidationError(
+                f"{current.reference} has already moved to {current.get_status_display().lower()}: nothing was changed",
+                code="stale",
+            )
+        following = ADVANCE_TO.get(current.status)
+        if following is None:
+            if current.status == Inspection.Status.RATINGS_PANEL:
+                message = f"{current.reference} is at the ratings panel: its next step is publication"
+            else:
+                message = f"{current.reference} is published: it has no further stage"
+            raise ValidationError(message, code="last_step")
+        current.status = following
+        current.save(update_fields=["status", "updated_at"])
+    inspection.status = current.status
+    return current

@@ -1,0 +1,345 @@
+"""The ratings pages: the ratings with their explanation, and the lead's panel work.
+
+Everyone who can see an inspection reads its ratings page. Only its lead
+inspector (or an administrator) records judgements and panel decisions, moves
+the inspection on, publishes it, and unlocks it: the other pages answer 404
+to whoever may not see the inspection and 403 to whoever may only read it.
+Views stay thin: parse the form, call one service, render or redirect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from inspections.access import inspection_for, is_lead_on
+from inspections.locking import LockError, inspection_relock, inspection_unlock
+from inspections.models import Inspection, LockEvent, OrganisationalJudgement, Question, Standard
+from inspections.services import ADVANCE_TO, inspection_advance, organisational_judgement_record
+
+from . import rules
+from .explain import InspectionExplanation, StandardExplanation, explain_inspection, explain_standard
+from .forms import JudgementForm, OverrideForm, RelockForm, UnlockForm
+from .models import RatingsSnapshot
+from .selectors import DisplayedRatings, inspection_ratings_for_display, latest_snapshots
+from .services import inspection_publish, rating_override_record, rating_override_remove
+
+# Where a ratings service's refusal belongs on the override form, by its error code.
+OVERRIDE_ERROR_FIELDS = {"no_reason": "reason", "bad_rating": "to_rating", "no_change": "to_rating"}
+
+
+def _ratings_url(inspection: Inspection, name: str = "ratings", **kwargs) -> str:
+    return reverse(f"ratings:{name}", kwargs={"reference": inspection.reference, **kwargs})
+
+
+def _lead_inspection(request: HttpRequest, reference: str) -> Inspection:
+    """The inspection, for its lead: 404 when the user may not see it, 403 when they may only read it."""
+    inspection = inspection_for(request.user, reference)
+    if not is_lead_on(request.user, inspection):
+        raise PermissionDenied("Only the inspection's lead inspector or an administrator can do this")
+    return inspection
+
+
+def _standard(inspection: Inspection, code: str) -> Standard:
+    standard = Standard.objects.filter(framework_id=inspection.framework_id, code=code).first()
+    if standard is None:
+        raise Http404("The inspection's framework has no standard with that code")
+    return standard
+
+
+def _displayed(inspection: Inspection, *, can_change: bool) -> DisplayedRatings:
+    # A lead correcting an unlocked, published inspection works on the live ratings;
+    # everyone else reads what was published until it is republished.
+    return inspection_ratings_for_display(inspection, live=can_change and inspection.is_published)
+
+
+def _form_errors(form, error: ValidationError, fields: dict[str, str] | None = None) -> None:
+    """Put a service's refusal on the field it is about, or on the whole form."""
+    if hasattr(error, "error_dict"):
+        for key, texts in error.message_dict.items():
+            for text in texts:
+                form.add_error(key if key in form.fields else None, text)
+        return
+    for item in error.error_list:
+        form.add_error((fields or {}).get(item.code), " ".join(item.messages))
+
+
+@dataclass
+class KeyQuestionRow:
+    code: str
+    text: str
+    result: rules.KeyQuestionResult
+    decides: bool
+
+
+@dataclass
+class StandardRow:
+    standard: rules.StandardResult
+    explanation: StandardExplanation | None
+    headline: str
+    key_questions: list[KeyQuestionRow]
+    judgement: OrganisationalJudgement | None
+
+    @property
+    def code(self) -> str:
+        return self.standard.code
+
+
+def _standard_rows(inspection: Inspection, displayed: DisplayedRatings) -> list[StandardRow]:
+    """Each standard's result with its explanation, headline, key questions and judgement: three queries."""
+    result = displayed.result
+    headlines = dict(Standard.objects.filter(framework_id=inspection.framework_id).values_list("code", "headline"))
+    questions = dict(
+        Question.objects.filter(framework_id=inspection.framework_id, kind=Question.Kind.KEY_QUESTION).values_list(
+            "code", "text"
+        )
+    )
+    judgements = {
+        j.standard.code: j
+        for j in OrganisationalJudgement.objects.filter(inspection=inspection).select_related("standard", "recorded_by")
+    }
+    explanations: dict[str, StandardExplanation] = {}
+    if result.rules is not None:
+        explanations = {
+            s.code: explain_standard(s, result.rules, draft_cases=displayed.draft_cases) for s in result.standards
+        }
+    return [
+        StandardRow(
+            standard=s,
+            explanation=explanations.get(s.code),
+            headline=headlines.get(s.code, ""),
+            key_questions=[
+                KeyQuestionRow(
+                    code=kq.code, text=questions.get(kq.code, ""), result=kq, decides=kq.code == s.deciding_key_question
+                )
+                for kq in s.key_questions
+            ],
+            judgement=judgements.get(s.code),
+        )
+        for s in result.standards
+    ]
+
+
+def _explanation(displayed: DisplayedRatings) -> InspectionExplanation | None:
+    if displayed.result.rules is None:
+        return None
+    return explain_inspection(displayed.result, draft_cases=displayed.draft_cases)
+
+
+def _lock_events(inspection: Inspection) -> list[LockEvent]:
+    return list(LockEvent.objects.filter(inspection=inspection).select_related("by").order_by("-at", "-id"))
+
+
+def _standard_page(inspection: Inspection, standard: Standard) -> dict:
+    """What a lead's page about one standard shows: its ratings and the engine's explanation."""
+    can_change = not inspection.is_locked
+    displayed = _displayed(inspection, can_change=can_change)
+    row = next(r for r in _standard_rows(inspection, displayed) if r.code == standard.code)
+    return {
+        "inspection": inspection,
+        "standard": standard,
+        "row": row,
+        "ratings": displayed,
+        "can_change": can_change,
+        # Where an error about the whole form points: what to do instead of filling it in.
+        "anchor": "" if can_change else "unlock-link",
+    }
+
+
+@require_GET
+def ratings(request: HttpRequest, reference: str) -> HttpResponse:
+    inspection = inspection_for(request.user, reference)
+    is_lead = is_lead_on(request.user, inspection)
+    can_change = is_lead and not inspection.is_locked
+    displayed = _displayed(inspection, can_change=can_change)
+    published = None
+    if displayed.is_live and inspection.is_published:
+        published = latest_snapshots([inspection.id], kind=RatingsSnapshot.Kind.PUBLISHED).get(inspection.id)
+    next_status = ADVANCE_TO.get(inspection.status)
+    return render(
+        request,
+        "ratings/ratings.html",
+        {
+            "inspection": inspection,
+            "ratings": displayed,
+            "published": published,
+            "explanation": _explanation(displayed),
+            "rows": _standard_rows(inspection, displayed),
+            "is_lead": is_lead,
+            "can_change": can_change,
+            "next_status": Inspection.Status(next_status) if next_status else None,
+            "can_publish": is_lead
+            and (
+                inspection.status == Inspection.Status.RATINGS_PANEL
+                or (inspection.is_published and inspection.unlocked_at is not None)
+            ),
+            "lock_events": _lock_events(inspection),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def judgement(request: HttpRequest, reference: str, code: str) -> HttpResponse:
+    inspection = _lead_inspection(request, reference)
+    standard = _standard(inspection, code)
+    if request.method == "POST":
+        form = JudgementForm(request.POST)
+        if form.is_valid():
+            try:
+                organisational_judgement_record(
+                    inspection=inspection,
+                    standard=standard,
+                    rating=form.cleaned_data["rating"],
+                    rationale=form.cleaned_data["rationale"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, f"Judgement on {standard.code} {standard.title} saved")
+                return redirect(_ratings_url(inspection) + f"#standard-{standard.code}")
+    else:
+        current = OrganisationalJudgement.objects.filter(inspection=inspection, standard=standard).first()
+        form = JudgementForm(initial={"rating": current.rating, "rationale": current.rationale} if current else None)
+    context = _standard_page(inspection, standard)
+    if standard.rated_by != Standard.RatedBy.JUDGEMENT:
+        context["anchor"] = "panel-link"
+    context["form"] = form
+    return render(request, "ratings/judgement.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def override(request: HttpRequest, reference: str, code: str) -> HttpResponse:
+    inspection = _lead_inspection(request, reference)
+    standard = _standard(inspection, code)
+    if request.method == "POST":
+        form = OverrideForm(request.POST)
+        if form.is_valid():
+            try:
+                rating_override_record(
+                    inspection=inspection,
+                    standard=standard,
+                    to_rating=form.cleaned_data["to_rating"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                _form_errors(form, error, OVERRIDE_ERROR_FIELDS)
+            else:
+                messages.success(request, f"The ratings panel's decision on {standard.code} {standard.title} saved")
+                return redirect(_ratings_url(inspection) + f"#standard-{standard.code}")
+    context = _standard_page(inspection, standard)
+    if request.method == "GET":
+        current = context["row"].standard.override
+        form = OverrideForm(initial={"to_rating": current.to_rating, "reason": current.reason} if current else None)
+    context["form"] = form
+    return render(request, "ratings/override.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def override_remove(request: HttpRequest, reference: str, code: str) -> HttpResponse:
+    inspection = _lead_inspection(request, reference)
+    standard = _standard(inspection, code)
+    try:
+        rating_override_remove(inspection=inspection, standard=standard, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_ratings_url(inspection, "override", code=standard.code))
+    messages.success(request, f"The ratings panel's decision on {standard.code} removed: it takes its own rating again")
+    return redirect(_ratings_url(inspection) + f"#standard-{standard.code}")
+
+
+@require_POST
+def advance(request: HttpRequest, reference: str) -> HttpResponse:
+    inspection = _lead_inspection(request, reference)
+    try:
+        inspection_advance(inspection=inspection, by=request.user, expected_status=request.POST.get("from_status"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{inspection.reference} moved to {inspection.get_status_display().lower()}")
+    return redirect(_ratings_url(inspection))
+
+
+@require_http_methods(["GET", "POST"])
+def publish(request: HttpRequest, reference: str) -> HttpResponse:
+    inspection = _lead_inspection(request, reference)
+    errors = []
+    if request.method == "POST":
+        try:
+            inspection_publish(inspection=inspection, by=request.user)
+        except ValidationError as error:
+            errors = [{"href": "#publish", "text": text} for text in error.messages]
+        else:
+            messages.success(request, f"{inspection.reference} published: its case reviews and ratings are locked")
+            return redirect(_ratings_url(inspection))
+    displayed = _displayed(inspection, can_change=not inspection.is_locked)
+    return render(
+        request,
+        "ratings/publish.html",
+        {
+            "inspection": inspection,
+            "ratings": displayed,
+            "explanation": _explanation(displayed),
+            "republishing": inspection.is_published and inspection.unlocked_at is not None,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _locking_page(request, inspection: Inspection, *, unlock_form=None, relock_form=None, status: int = 200):
+    return render(
+        request,
+        "ratings/locking.html",
+        {
+            "inspection": inspection,
+            "unlock_form": unlock_form or UnlockForm(),
+            "relock_form": relock_form or RelockForm(),
+            "lock_events": _lock_events(inspection),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def locking(request: HttpRequest, reference: str) -> HttpResponse:
+    return _locking_page(request, _lead_inspection(request, reference))
+
+
+@require_POST
+def unlock(request: HttpRequest, reference: str) -> HttpResponse:
+    inspection = _lead_inspection(request, reference)
+    form = UnlockForm(request.POST)
+    if form.is_valid():
+        try:
+            inspection_unlock(inspection=inspection, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _form_errors(form, error)
+        except LockError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"{inspection.reference} unlocked for corrections")
+            return redirect(_ratings_url(inspection))
+    return _locking_page(request, inspection, unlock_form=form, status=400)
+
+
+@require_POST
+def relock(request: HttpRequest, reference: str) -> HttpResponse:
+    inspection = _lead_inspection(request, reference)
+    form = RelockForm(request.POST)
+    if form.is_valid():
+        try:
+            inspection_relock(inspection=inspection, by=request.user, reason=form.cleaned_data["reason"])
+        except LockError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"{inspection.reference} locked again, with the ratings as last published")
+            return redirect(_ratings_url(inspection))
+    return _locking_page(request, inspection, relock_form=form, status=400)
