@@ -1,3 +1,4 @@
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
@@ -7,6 +8,7 @@ from django.db.models import F, Q
 from regions.models import PDU, Region
 
 from .choices import CaseType, Lens, Rating
+from .triggers import locked_inspection_trigger
 
 
 class Framework(models.Model):
@@ -245,6 +247,7 @@ class TeamMember(models.Model):
         return f"{self.user} – {self.get_role_display()} on {self.inspection.reference}"
 
 
+@pghistory.track()
 class OrganisationalJudgement(models.Model):
     """The team's rating of a domain one standard (1.1–1.4), with its rationale."""
 
@@ -262,6 +265,7 @@ class OrganisationalJudgement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["inspection", "standard"], name="judgement_unique_per_inspection_standard"),
         ]
+        triggers = [locked_inspection_trigger("judgement_locked", "rec.inspection_id")]
 
     def __str__(self) -> str:
         return f"{self.inspection.reference} {self.standard.code}: {self.get_rating_display()}"

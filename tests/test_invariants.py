@@ -64,3 +64,22 @@ def test_a_question_from_another_framework_is_refused():
     foreign = Question.objects.create(framework=other, kind="prompt", code="X.1", text="Foreign", order=1)
     with pytest.raises((IntegrityError, InternalError), match="framework"), transaction.atomic():
         AnswerFactory(question=foreign)
+
+
+@pytest.mark.django_db
+def test_organisational_judgements_of_a_locked_inspection_are_refused_and_changes_are_audited():
+    import datetime
+
+    from inspections.models import OrganisationalJudgement
+
+    from .factories import JudgementFactory
+
+    judgement = JudgementFactory(rating="good")
+    OrganisationalJudgement.objects.filter(pk=judgement.pk).update(rating="inadequate")
+    assert list(judgement.events.order_by("pgh_id").values_list("rating", flat=True)) == ["good", "inadequate"]
+    inspection = judgement.inspection
+    inspection.status, inspection.published_on = "published", datetime.date(2024, 9, 1)
+    inspection.save()
+    with pytest.raises((IntegrityError, InternalError), match="locked"), transaction.atomic():
+        OrganisationalJudgement.objects.filter(pk=judgement.pk).update(rating="good")
+    assert OrganisationalJudgement.objects.get(pk=judgement.pk).rating == "inadequate"

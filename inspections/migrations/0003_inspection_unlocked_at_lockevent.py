@@ -6,31 +6,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspections', '0002_load_frameworks'),
+        ("inspections", "0002_load_frameworks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='inspection',
-            name='unlocked_at',
+            model_name="inspection",
+            name="unlocked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='LockEvent',
+            name="LockEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('unlocked', 'Unlocked'), ('relocked', 'Locked again')], max_length=10)),
-                ('reason', models.TextField()),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lock_events', to='inspections.inspection')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "action",
+                    models.CharField(choices=[("unlocked", "Unlocked"), ("relocked", "Locked again")], max_length=10),
+                ),
+                ("reason", models.TextField()),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lock_events",
+                        to="inspections.inspection",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['inspection', '-at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('reason__regex', '\\S')), name='lock_event_has_reason')],
+                "ordering": ["inspection", "-at"],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("reason__regex", "\\S")), name="lock_event_has_reason")
+                ],
             },
         ),
     ]
