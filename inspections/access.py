@@ -41,8 +41,10 @@ def team_role(user: User, inspection: Inspection) -> str | None:
 
 
 def is_lead_on(user: User, inspection: Inspection) -> bool:
-    return user.is_authenticated and user.is_active and (
-        user.is_administrator or team_role(user, inspection) == TeamMember.Role.LEAD_INSPECTOR
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_administrator or team_role(user, inspection) == TeamMember.Role.LEAD_INSPECTOR)
     )
 
 
