@@ -1,0 +1,30 @@
+"""What every page's layout needs: the navigation for the user's role and the session timeout."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+def service(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    home, inspections = reverse("web:home"), reverse("web:inspection_list")
+    navigation = [
+        {"text": "Home", "href": home, "active": request.path == home},
+        {"text": "Inspections", "href": inspections, "active": request.path.startswith(inspections)},
+    ]
+    if user.is_staff:
+        admin = reverse("admin:index")
+        navigation.append({"text": "Admin", "href": admin, "active": request.path.startswith(admin)})
+    return {
+        "navigation": navigation,
+        "session_timeout": {
+            "seconds": settings.SESSION_COOKIE_AGE,
+            "warning_seconds": settings.SESSION_TIMEOUT_WARNING_SECONDS,
+            "minutes": settings.SESSION_COOKIE_AGE // 60,
+            "warning_minutes": settings.SESSION_TIMEOUT_WARNING_SECONDS // 60,
+        },
+    }
