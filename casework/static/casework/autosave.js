@@ -21,6 +21,8 @@ if (form && window.fetch) {
       const result = await response.json()
       if (result.saved) {
         version.value = result.version
+        // A save is activity: the session timeout warning restarts its clock.
+        document.dispatchEvent(new CustomEvent('app:session-activity'))
         status.textContent = 'Draft saved at ' + new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
       } else if (result.stale) {
         stopped = true
