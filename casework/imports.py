@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -298,27 +299,31 @@ def case_reviews_import(
         report.answers = sum(len(case.answers) for case in cases.values())
         if not report.ok or dry_run:
             return report
-        reviews = CaseReview.objects.bulk_create(
-            [
-                CaseReview(
-                    inspection=inspection,
-                    case_reference=case.reference,
-                    status=status,
-                    updated_by=by,
-                    **case.attributes,
-                )
-                for case in cases.values()
-            ]
-        )
-        by_reference = {review.case_reference: review for review in reviews}
-        Answer.objects.bulk_create(
-            [
-                Answer(
-                    case_review=by_reference[case.reference], question=question, value=value, note=note, updated_by=by
-                )
-                for case in cases.values()
-                for _line, question, value, note in case.answers
-            ],
-            batch_size=5000,
-        )
+        # The history names the import as the source of every row it writes.
+        with pghistory.context(user=by.pk if by else None, reason="imported from a CSV file"):
+            _write(inspection=inspection, cases=cases, status=status, by=by)
     return report
+
+
+def _write(*, inspection: Inspection, cases: dict, status: str, by: User | None) -> None:
+    reviews = CaseReview.objects.bulk_create(
+        [
+            CaseReview(
+                inspection=inspection,
+                case_reference=case.reference,
+                status=status,
+                updated_by=by,
+                **case.attributes,
+            )
+            for case in cases.values()
+        ]
+    )
+    by_reference = {review.case_reference: review for review in reviews}
+    Answer.objects.bulk_create(
+        [
+            Answer(case_review=by_reference[case.reference], question=question, value=value, note=note, updated_by=by)
+            for case in cases.values()
+            for _line, question, value, note in case.answers
+        ],
+        batch_size=5000,
+    )

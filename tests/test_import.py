@@ -244,3 +244,19 @@ def test_the_command_refuses_an_unknown_inspection_or_a_missing_file(inspection,
         call_command("import_case_reviews", str(tmp_path / "x.csv"), "--inspection", "XX-NOPE-2024")
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_case_reviews", str(tmp_path / "missing.csv"), "--inspection", inspection.reference)
+
+
+@pytest.mark.django_db
+def test_imported_rows_are_in_the_history_with_the_import_as_their_source():
+    from casework.models import AnswerEvent, CaseReviewEvent
+
+    from .factories import InspectionFactory
+
+    inspection = InspectionFactory(reference="SW-HIS-2024")
+    source = io.StringIO("case_reference,case_type,question,answer\nH100001,community,2.2.1,yes\n")
+    from casework.imports import case_reviews_import
+
+    report = case_reviews_import(inspection=inspection, source=source, status="submitted", by=None, dry_run=False)
+    assert report.ok
+    for event in (CaseReviewEvent.objects.get(case_reference="H100001"), AnswerEvent.objects.get()):
+        assert event.pgh_context.metadata["reason"] == "imported from a CSV file"
