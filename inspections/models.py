@@ -160,6 +160,7 @@ reference_validator = RegexValidator(
 )
 
 
+@pghistory.track()
 class Inspection(models.Model):
     """One PDU inspected once."""
 
@@ -228,6 +229,7 @@ class LockEvent(models.Model):
         return f"{self.inspection.reference} {self.get_action_display()} by {self.by} on {self.at:%d %B %Y}"
 
 
+@pghistory.track()
 class TeamMember(models.Model):
     class Role(models.TextChoices):
         LEAD_INSPECTOR = "lead_inspector", "Lead inspector"
@@ -277,6 +279,7 @@ class Addressee(models.TextChoices):
     HMPPS = "hmpps", "HM Prison and Probation Service"
 
 
+@pghistory.track()
 class Recommendation(models.Model):
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="recommendations")
     addressee = models.CharField(max_length=10, choices=Addressee.choices)

@@ -83,3 +83,20 @@ def test_organisational_judgements_of_a_locked_inspection_are_refused_and_change
     with pytest.raises((IntegrityError, InternalError), match="locked"), transaction.atomic():
         OrganisationalJudgement.objects.filter(pk=judgement.pk).update(rating="good")
     assert OrganisationalJudgement.objects.get(pk=judgement.pk).rating == "inadequate"
+
+
+@pytest.mark.django_db
+def test_inspection_status_and_team_changes_are_kept_in_the_history():
+    from inspections.models import Inspection
+
+    from .factories import TeamMemberFactory
+
+    member = TeamMemberFactory(role="inspector")
+    Inspection.objects.filter(pk=member.inspection_id).update(status="moderation")
+    member.role = "lead_inspector"
+    member.save()
+    assert list(member.inspection.events.order_by("pgh_id").values_list("status", flat=True)) == [
+        "fieldwork",
+        "moderation",
+    ]
+    assert list(member.events.order_by("pgh_id").values_list("role", flat=True)) == ["inspector", "lead_inspector"]
