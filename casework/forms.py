@@ -15,12 +15,20 @@ ANSWER_PREFIX = "answer-"
 NOTE_PREFIX = "note-"
 
 
-class VersionedForm(forms.Form):
+class GovukIdsMixin:
+    """A field's id is its name, as the GOV.UK templates write them, so error links land on it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+
+
+class VersionedForm(GovukIdsMixin, forms.Form):
     # The version the page was loaded at: a save names it so a stale edit is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class CaseDetailsForm(forms.ModelForm):
+class CaseDetailsForm(GovukIdsMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
         required=False,
@@ -43,7 +51,7 @@ class CaseDetailsForm(forms.ModelForm):
         return {field: self.cleaned_data[field] for field in ATTRIBUTE_FIELDS}
 
 
-class NewCaseForm(forms.ModelForm):
+class NewCaseForm(GovukIdsMixin, forms.ModelForm):
     inspector = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Not assigned yet")
 
     class Meta:
@@ -97,7 +105,7 @@ class SectionForm(VersionedForm):
         return given
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(GovukIdsMixin, forms.Form):
     general = forms.CharField(
         required=False, label="Comment on the whole case", widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -116,14 +124,10 @@ class ReturnForm(forms.Form):
         return comments
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(GovukIdsMixin, forms.Form):
     inspector = forms.ModelChoiceField(queryset=User.objects.none(), empty_label=None)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason for reassigning")
 
     def __init__(self, *args, inspection, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["inspector"].queryset = inspection.team.order_by("first_name", "last_name")
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
