@@ -26,21 +26,7 @@ from .models import Answer, CaseReview, case_reference_validator
 REQUIRED_COLUMNS = ("case_reference", "case_type", "question", "answer")
 OPTIONAL_COLUMNS = ("court_report", "note")
 # Case review fields that a file may set, by their field names; the same value on every row of a case.
-ATTRIBUTE_COLUMNS = (
-    "tier",
-    "rosh_level",
-    "mappa_category",
-    "mappa_level",
-    "domestic_abuse",
-    "child_safeguarding",
-    "practitioner_grade",
-    "practitioner_months_in_service",
-    "same_practitioner",
-    "gender",
-    "ethnicity_group",
-    "age_band",
-    "disability",
-)
+ATTRIBUTE_COLUMNS = tuple(f for f in CaseReview.ATTRIBUTE_FIELDS if f not in ("case_type", "court_report"))
 CASE_COLUMNS = ("case_type", "court_report", *ATTRIBUTE_COLUMNS)
 ANSWERS = {"yes": AnswerValue.YES, "no": AnswerValue.NO, "n/a": AnswerValue.NOT_APPLICABLE}
 BOOLEAN_WORDS = {"yes": True, "true": True, "no": False, "false": False}

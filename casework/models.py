@@ -72,6 +72,26 @@ class CaseReview(models.Model):
         NO = "no", "No"
         NOT_KNOWN = "not_known", "Not known"
 
+    # The case details an inspector enters once (forms, imports and findings all use this list);
+    # everything else on the row is identity or workflow.
+    ATTRIBUTE_FIELDS = (
+        "case_type",
+        "court_report",
+        "tier",
+        "rosh_level",
+        "mappa_category",
+        "mappa_level",
+        "domestic_abuse",
+        "child_safeguarding",
+        "practitioner_grade",
+        "practitioner_months_in_service",
+        "same_practitioner",
+        "gender",
+        "ethnicity_group",
+        "age_band",
+        "disability",
+    )
+
     inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="case_reviews")
     case_reference = models.CharField(max_length=20, validators=[case_reference_validator])
     case_type = models.CharField(max_length=20, choices=CaseType.choices)

@@ -25,24 +25,7 @@ from inspections.models import Inspection, Question, TeamMember
 
 from .models import Answer, CaseReview, QAComment
 
-# The case details an inspector enters once; everything else on the row is workflow.
-ATTRIBUTE_FIELDS = [
-    "case_type",
-    "court_report",
-    "tier",
-    "rosh_level",
-    "mappa_category",
-    "mappa_level",
-    "domestic_abuse",
-    "child_safeguarding",
-    "practitioner_grade",
-    "practitioner_months_in_service",
-    "same_practitioner",
-    "gender",
-    "ethnicity_group",
-    "age_band",
-    "disability",
-]
+ATTRIBUTE_FIELDS = CaseReview.ATTRIBUTE_FIELDS
 
 
 class CaseworkError(Exception):

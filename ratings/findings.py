@@ -25,20 +25,8 @@ from .rules import Counts
 
 # The case review fields a finding can be filtered or broken down by.
 CASE_ATTRIBUTES = (
-    "case_type",
-    "court_report",
-    "tier",
-    "rosh_level",
-    "mappa_category",
-    "mappa_level",
-    "domestic_abuse",
-    "child_safeguarding",
-    "practitioner_grade",
-    "same_practitioner",
-    "gender",
-    "ethnicity_group",
-    "age_band",
-    "disability",
+    # Months in service is a number, not a category: breakdowns group it no further here.
+    *(f for f in CaseReview.ATTRIBUTE_FIELDS if f != "practitioner_months_in_service"),
     "status",
 )
 # Breakdowns by where the case was inspected, besides the case's own attributes.
