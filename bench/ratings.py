@@ -169,15 +169,6 @@ def generate(*, regions: int, pdus_per_region: int, rounds: int, cases: int, see
     )
     judgement_standards = list(Standard.objects.filter(framework=framework, rated_by=Standard.RatedBy.JUDGEMENT))
     ratings = ["outstanding", "good", "requires_improvement", "inadequate"]
-    OrganisationalJudgement.objects.bulk_create(
-        [
-            OrganisationalJudgement(
-                inspection=i, standard=s, rating=rnd.choice(ratings), rationale="Generated for the benchmark."
-            )
-            for i in inspections
-            for s in judgement_standards
-        ]
-    )
     questions = list(
         Question.objects.filter(framework=framework)
         .exclude(standard__rated_by=Standard.RatedBy.JUDGEMENT)
@@ -221,6 +212,16 @@ def generate(*, regions: int, pdus_per_region: int, rounds: int, cases: int, see
         # triggers (framework check, publication lock, audit history) and foreign-key
         # checks keeps generation to seconds. The benchmark measures reads only.
         cursor.execute("SET LOCAL session_replication_role = replica")
+        # Judgements of published inspections too, so inside the block that skips the lock.
+        OrganisationalJudgement.objects.bulk_create(
+            [
+                OrganisationalJudgement(
+                    inspection=i, standard=s, rating=rnd.choice(ratings), rationale="Generated for the benchmark."
+                )
+                for i in inspections
+                for s in judgement_standards
+            ]
+        )
 
         def flush_answers():
             nonlocal answer_lines
