@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 
 from .access import inspections_visible_to
-from .models import Inspection, TeamMember
+from .models import Inspection, LockEvent, TeamMember
 
 
 def inspection_list(user: User) -> QuerySet[Inspection]:
@@ -32,3 +32,8 @@ def team(inspection: Inspection) -> QuerySet[TeamMember]:
 def team_roles(user: User, inspections: list[Inspection]) -> dict[int, str]:
     """Per inspection id, the role `user` has on its team (absent when not on it)."""
     return dict(TeamMember.objects.filter(user=user, inspection__in=inspections).values_list("inspection_id", "role"))
+
+
+def lock_events(inspection: Inspection) -> list[LockEvent]:
+    """The unlock and relock log of an inspection, newest first."""
+    return list(LockEvent.objects.filter(inspection=inspection).select_related("by").order_by("-at", "-id"))

@@ -18,9 +18,10 @@ from django.db.models import Count
 
 from casework.models import CaseReview
 from inspections.choices import RATING_ORDER, Rating
-from inspections.models import Framework, Inspection, Standard
+from inspections.models import Framework, Inspection, OrganisationalJudgement, Question, Standard
 
 from . import rules, serialise
+from .explain import StandardExplanation, explain_standard
 from .models import RatingsSnapshot
 
 
@@ -316,3 +317,59 @@ def snapshot_summary(snapshot: RatingsSnapshot | None) -> dict | None:
         "taken_at": snapshot.created_at.isoformat(),
         "taken_by": snapshot.created_by.get_full_name() or snapshot.created_by.email,
     }
+
+
+@dataclass
+class KeyQuestionRow:
+    code: str
+    text: str
+    result: rules.KeyQuestionResult
+    decides: bool
+
+
+@dataclass
+class StandardRow:
+    standard: rules.StandardResult
+    explanation: StandardExplanation | None
+    headline: str
+    key_questions: list[KeyQuestionRow]
+    judgement: OrganisationalJudgement | None
+
+    @property
+    def code(self) -> str:
+        return self.standard.code
+
+
+def standard_rows(inspection: Inspection, displayed: DisplayedRatings) -> list[StandardRow]:
+    """Each standard's result with its explanation, headline, key questions and judgement: three queries."""
+    result = displayed.result
+    headlines = dict(Standard.objects.filter(framework_id=inspection.framework_id).values_list("code", "headline"))
+    questions = dict(
+        Question.objects.filter(framework_id=inspection.framework_id, kind=Question.Kind.KEY_QUESTION).values_list(
+            "code", "text"
+        )
+    )
+    judgements = {
+        j.standard.code: j
+        for j in OrganisationalJudgement.objects.filter(inspection=inspection).select_related("standard", "recorded_by")
+    }
+    explanations: dict[str, StandardExplanation] = {}
+    if result.rules is not None:
+        explanations = {
+            s.code: explain_standard(s, result.rules, draft_cases=displayed.draft_cases) for s in result.standards
+        }
+    return [
+        StandardRow(
+            standard=s,
+            explanation=explanations.get(s.code),
+            headline=headlines.get(s.code, ""),
+            key_questions=[
+                KeyQuestionRow(
+                    code=kq.code, text=questions.get(kq.code, ""), result=kq, decides=kq.code == s.deciding_key_question
+                )
+                for kq in s.key_questions
+            ],
+            judgement=judgements.get(s.code),
+        )
+        for s in result.standards
+    ]

@@ -9,8 +9,6 @@ Views stay thin: parse the form, call one service, render or redirect.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,14 +18,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inspections.access import inspection_for, is_lead_on
 from inspections.locking import LockError, inspection_relock, inspection_unlock
-from inspections.models import Inspection, LockEvent, OrganisationalJudgement, Question, Standard
+from inspections.models import Inspection, OrganisationalJudgement, Standard
+from inspections.selectors import lock_events
 from inspections.services import ADVANCE_TO, inspection_advance, organisational_judgement_record
 
-from . import rules
-from .explain import InspectionExplanation, StandardExplanation, explain_inspection, explain_standard
+from .explain import InspectionExplanation, explain_inspection
 from .forms import JudgementForm, OverrideForm, RelockForm, UnlockForm
 from .models import RatingsSnapshot
-from .selectors import DisplayedRatings, inspection_ratings_for_display, latest_snapshots
+from .selectors import DisplayedRatings, inspection_ratings_for_display, latest_snapshots, standard_rows
 from .services import inspection_publish, rating_override_record, rating_override_remove
 
 # Where a ratings service's refusal belongs on the override form, by its error code.
@@ -70,77 +68,17 @@ def _form_errors(form, error: ValidationError, fields: dict[str, str] | None = N
         form.add_error((fields or {}).get(item.code), " ".join(item.messages))
 
 
-@dataclass
-class KeyQuestionRow:
-    code: str
-    text: str
-    result: rules.KeyQuestionResult
-    decides: bool
-
-
-@dataclass
-class StandardRow:
-    standard: rules.StandardResult
-    explanation: StandardExplanation | None
-    headline: str
-    key_questions: list[KeyQuestionRow]
-    judgement: OrganisationalJudgement | None
-
-    @property
-    def code(self) -> str:
-        return self.standard.code
-
-
-def _standard_rows(inspection: Inspection, displayed: DisplayedRatings) -> list[StandardRow]:
-    """Each standard's result with its explanation, headline, key questions and judgement: three queries."""
-    result = displayed.result
-    headlines = dict(Standard.objects.filter(framework_id=inspection.framework_id).values_list("code", "headline"))
-    questions = dict(
-        Question.objects.filter(framework_id=inspection.framework_id, kind=Question.Kind.KEY_QUESTION).values_list(
-            "code", "text"
-        )
-    )
-    judgements = {
-        j.standard.code: j
-        for j in OrganisationalJudgement.objects.filter(inspection=inspection).select_related("standard", "recorded_by")
-    }
-    explanations: dict[str, StandardExplanation] = {}
-    if result.rules is not None:
-        explanations = {
-            s.code: explain_standard(s, result.rules, draft_cases=displayed.draft_cases) for s in result.standards
-        }
-    return [
-        StandardRow(
-            standard=s,
-            explanation=explanations.get(s.code),
-            headline=headlines.get(s.code, ""),
-            key_questions=[
-                KeyQuestionRow(
-                    code=kq.code, text=questions.get(kq.code, ""), result=kq, decides=kq.code == s.deciding_key_question
-                )
-                for kq in s.key_questions
-            ],
-            judgement=judgements.get(s.code),
-        )
-        for s in result.standards
-    ]
-
-
 def _explanation(displayed: DisplayedRatings) -> InspectionExplanation | None:
     if displayed.result.rules is None:
         return None
     return explain_inspection(displayed.result, draft_cases=displayed.draft_cases)
 
 
-def _lock_events(inspection: Inspection) -> list[LockEvent]:
-    return list(LockEvent.objects.filter(inspection=inspection).select_related("by").order_by("-at", "-id"))
-
-
 def _standard_page(inspection: Inspection, standard: Standard) -> dict:
     """What a lead's page about one standard shows: its ratings and the engine's explanation."""
     can_change = not inspection.is_locked
     displayed = _displayed(inspection, can_change=can_change)
-    row = next(r for r in _standard_rows(inspection, displayed) if r.code == standard.code)
+    row = next(r for r in standard_rows(inspection, displayed) if r.code == standard.code)
     return {
         "inspection": inspection,
         "standard": standard,
@@ -170,7 +108,7 @@ def ratings(request: HttpRequest, reference: str) -> HttpResponse:
             "ratings": displayed,
             "published": published,
             "explanation": _explanation(displayed),
-            "rows": _standard_rows(inspection, displayed),
+            "rows": standard_rows(inspection, displayed),
             "is_lead": is_lead,
             "can_change": can_change,
             "next_status": Inspection.Status(next_status) if next_status else None,
@@ -179,7 +117,7 @@ def ratings(request: HttpRequest, reference: str) -> HttpResponse:
                 inspection.status == Inspection.Status.RATINGS_PANEL
                 or (inspection.is_published and inspection.unlocked_at is not None)
             ),
-            "lock_events": _lock_events(inspection),
+            "lock_events": lock_events(inspection),
         },
     )
 
@@ -302,7 +240,7 @@ def _locking_page(request, inspection: Inspection, *, unlock_form=None, relock_f
             "inspection": inspection,
             "unlock_form": unlock_form or UnlockForm(),
             "relock_form": relock_form or RelockForm(),
-            "lock_events": _lock_events(inspection),
+            "lock_events": lock_events(inspection),
         },
         status=status,
     )
