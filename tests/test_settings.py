@@ -46,7 +46,7 @@ def test_production_settings_refuse_to_start_without_each_secret(missing):
     assert f"Set the {missing} environment variable" in result.stderr
 
 
-def test_production_settings_turn_demo_logins_off_and_use_the_email_backend():
+def test_production_settings_turn_demo_logins_off_and_use_the_email_backend_behind_the_lockout():
     result = run_python(
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.DEMO_LOGINS_ALLOWED, settings.DEBUG, settings.CELERY_TASK_ALWAYS_EAGER, "
@@ -54,7 +54,10 @@ def test_production_settings_turn_demo_logins_off_and_use_the_email_backend():
         production_env(),
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False False False ['accounts.backends.EmailBackend']"
+    assert (
+        result.stdout.strip()
+        == "False False False ['axes.backends.AxesStandaloneBackend', 'accounts.backends.EmailBackend']"
+    )
 
 
 def test_production_settings_pass_the_deployment_checks_without_warnings():
@@ -80,25 +83,28 @@ def test_production_settings_pass_the_deployment_checks_without_warnings():
 
 
 @pytest.mark.django_db
-def test_sign_in_is_by_email_whatever_its_case():
+def test_sign_in_is_by_email_whatever_its_case(rf):
+    # django-axes, the first backend, needs the request (for the IP address) on every authenticate().
+    request = rf.post("/sign-in/")
     user = UserFactory(email="inspector@demo.test", password="Correct-Horse-42")
-    assert authenticate(None, username="Inspector@Demo.TEST", password="Correct-Horse-42") == user
-    assert authenticate(None, email=" inspector@demo.test ", password="Correct-Horse-42") == user
-    assert authenticate(None, username="inspector@demo.test", password="wrong-password-1") is None
-    assert authenticate(None, username="nobody@demo.test", password="Correct-Horse-42") is None
+    assert authenticate(request, username="Inspector@Demo.TEST", password="Correct-Horse-42") == user
+    assert authenticate(request, email=" inspector@demo.test ", password="Correct-Horse-42") == user
+    assert authenticate(request, username="inspector@demo.test", password="wrong-password-1") is None
+    assert authenticate(request, username="nobody@demo.test", password="Correct-Horse-42") is None
 
 
 @pytest.mark.django_db
-def test_the_demo_password_is_refused_when_demo_logins_are_off():
+def test_the_demo_password_is_refused_when_demo_logins_are_off(rf):
+    request = rf.post("/sign-in/")
     user = UserFactory(email="lead@demo.test", password=settings.DEMO_PASSWORD)
     with override_settings(DEMO_LOGINS_ALLOWED=True):
-        assert authenticate(None, username="lead@demo.test", password=settings.DEMO_PASSWORD) == user
+        assert authenticate(request, username="lead@demo.test", password=settings.DEMO_PASSWORD) == user
     with override_settings(DEMO_LOGINS_ALLOWED=False):
-        assert authenticate(None, username="lead@demo.test", password=settings.DEMO_PASSWORD) is None
+        assert authenticate(request, username="lead@demo.test", password=settings.DEMO_PASSWORD) is None
         # The same account with a real password of its own still signs in.
         user.set_password("A-real-passphrase-of-its-own")
         user.save()
-        assert authenticate(None, username="lead@demo.test", password="A-real-passphrase-of-its-own") == user
+        assert authenticate(request, username="lead@demo.test", password="A-real-passphrase-of-its-own") == user
 
 
 @pytest.mark.django_db
@@ -115,6 +121,7 @@ def test_the_admin_sign_in_page_refuses_the_demo_password_when_demo_logins_are_o
 
 
 @pytest.mark.django_db
-def test_a_deactivated_account_cannot_sign_in():
+def test_a_deactivated_account_cannot_sign_in(rf):
+    request = rf.post("/sign-in/")
     UserFactory(email="gone@example.test", password="Correct-Horse-42", is_active=False)
-    assert authenticate(None, username="gone@example.test", password="Correct-Horse-42") is None
+    assert authenticate(request, username="gone@example.test", password="Correct-Horse-42") is None

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -27,6 +28,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "pgtrigger",
     "pghistory",
+    "axes",
     # The project's apps, lowest first: each may import only those above it here.
     "regions",
     "accounts",
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -74,8 +78,12 @@ DATABASES = {"default": env.db("DATABASE_URL")} if env("DATABASE_URL", default="
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-# Email sign-in that also refuses the published demo password when DEMO_LOGINS_ALLOWED is off.
-AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out email address and IP address is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    # Email sign-in that also refuses the published demo password when DEMO_LOGINS_ALLOWED is off.
+    "accounts.backends.EmailBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -84,6 +92,23 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "web:home"
+
+# Password guessing (django-axes, docs/decisions/0007): after AXES_FAILURE_LIMIT failed sign-ins
+# for one email address from one IP address, none more than AXES_COOLOFF_TIME after the last, that
+# pair is refused until AXES_COOLOFF_TIME has passed since its latest attempt. Keyed on the pair, so
+# a guesser elsewhere cannot lock a colleague out, nor one person's typos an office sharing an
+# address. Reading the client's address behind a proxy: production.py.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The sign-in form's field; the admin's "username" field is read too (accounts/lockout.py).
+AXES_USERNAME_FORM_FIELD = "email"
+# Email addresses are matched ignoring case, as the email backend signs in.
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempt_username"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
+# Every failed attempt gets a row of its own too, for the admin to see who was guessing and when.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
