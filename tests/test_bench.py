@@ -7,7 +7,7 @@ from inspections.models import Inspection
 from ratings.selectors import inspections_ratings
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_ratings_benchmark_generates_data_the_engine_can_rate():
     counts = generate(regions=1, pdus_per_region=2, rounds=2, cases=25, seed=7)
     inspections = list(Inspection.objects.all())

@@ -22,7 +22,7 @@ def test_without_redis_url_tasks_run_in_process_so_make_run_needs_nothing_but_py
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, "memory://"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_runs_tasks_sent_through_redis():
     # Under CI Redis is part of the stack: a missing REDIS_URL is a failure, never a skip.
     assert settings.REDIS_URL, "REDIS_URL must point at a running Redis for the test suite (make test sets it)"
