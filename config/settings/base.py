@@ -154,6 +154,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # pgserver logs every process exit at INFO; only its problems are worth reading.
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # pgserver logs every process exit at INFO, and axes every successful sign-in: only
+    # their warnings are worth reading (axes logs failed sign-ins at WARNING).
+    "loggers": {"pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

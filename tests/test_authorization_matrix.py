@@ -1,0 +1,147 @@
+"""Every route × every role: who gets the page, who gets 403 (may read, may not act) and who gets 404.
+
+The route list is read from the URL configuration, so a new page without a row here fails
+the completeness test instead of going unchecked.
+"""
+
+import datetime
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from casework.models import Answer, CaseReview
+from inspections.models import Inspection
+
+from .factories import CaseReviewFactory
+
+PERSONAS = ["anonymous", "inspector", "lead", "outsider", "director", "other_director", "analyst", "admin"]
+TEAM = {"inspector", "lead", "admin"}
+LEADS = {"lead", "admin"}
+
+# name → (kwargs kind, who gets 200 on GET in a fieldwork inspection, who gets 403; the rest 404)
+GET_ROUTES = {
+    "web:inspection_detail": ("inspection", TEAM, set()),
+    "casework:new_case": ("inspection", LEADS, {"inspector"}),
+    "casework:case_review": ("case", TEAM, set()),
+    "casework:case_details": ("case", TEAM, set()),
+    "casework:section": ("section", TEAM, set()),
+    "casework:history": ("case", TEAM, set()),
+    "casework:return": ("case", LEADS, {"inspector"}),
+    "casework:reassign": ("case", LEADS, {"inspector"}),
+    "ratings:ratings": ("inspection", TEAM, set()),
+    "ratings:judgement": ("judgement", LEADS, {"inspector"}),
+    "ratings:override": ("override", LEADS, {"inspector"}),
+    "ratings:publish": ("inspection", LEADS, {"inspector"}),
+    "ratings:locking": ("inspection", LEADS, {"inspector"}),
+}
+# Actions: POST only. Outsiders get 404, the team's inspector 403, and nothing changes.
+POST_ROUTES = {
+    "casework:submit": "case",
+    "casework:moderate": "case",
+    "ratings:override_remove": "override",
+    "ratings:advance": "inspection",
+    "ratings:unlock": "inspection",
+    "ratings:relock": "inspection",
+}
+OPEN_ROUTES = {"web:home", "web:inspection_list", "accounts:sign_in", "accounts:sign_out", "accounts:keep_alive"}
+
+
+def _named_routes(patterns=None, namespace=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _named_routes(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_route_of_the_service_is_in_the_matrix():
+    assert set(_named_routes()) == set(GET_ROUTES) | set(POST_ROUTES) | OPEN_ROUTES
+
+
+@pytest.fixture
+def people(inspector, lead_inspector, outside_inspector, director, other_director, analyst, administrator):
+    return {
+        "anonymous": None,
+        "inspector": inspector,
+        "lead": lead_inspector,
+        "outsider": outside_inspector,
+        "director": director,
+        "other_director": other_director,
+        "analyst": analyst,
+        "admin": administrator,
+    }
+
+
+@pytest.fixture
+def review(inspection, inspector):
+    return CaseReviewFactory(inspection=inspection, inspector=inspector, case_reference="X500001")
+
+
+def _url(name, kind, review):
+    reference = review.inspection.reference
+    kwargs = {
+        "inspection": {"reference": reference},
+        "case": {"reference": reference, "case_reference": review.case_reference},
+        "section": {"reference": reference, "case_reference": review.case_reference, "slug": "2.2"},
+        "judgement": {"reference": reference, "code": "1.1"},
+        "override": {"reference": reference, "code": "2.2"},
+    }[kind]
+    return reverse(name, kwargs=kwargs)
+
+
+def _client_for(client, user):
+    client.logout()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("name", sorted(GET_ROUTES))
+def test_each_page_of_a_fieldwork_inspection_answers_each_role_as_it_should(client, people, review, name):
+    kind, allowed, read_only = GET_ROUTES[name]
+    url = _url(name, kind, review)
+    for persona in PERSONAS:
+        status = _client_for(client, people[persona]).get(url).status_code
+        if persona == "anonymous":
+            expected = 302  # to the sign-in page
+        elif persona in allowed:
+            expected = 200
+        elif persona in read_only:
+            expected = 403
+        else:
+            expected = 404
+        assert status == expected, f"{persona} on {name}: {status}, expected {expected}"
+
+
+@pytest.mark.parametrize("name", sorted(POST_ROUTES))
+def test_actions_are_refused_to_whoever_may_not_take_them_and_change_nothing(client, people, review, name):
+    url = _url(name, POST_ROUTES[name], review)
+    before = (CaseReview.objects.get(pk=review.pk).status, Inspection.objects.get(pk=review.inspection_id).status)
+    for persona in ["outsider", "director", "other_director", "analyst"]:
+        assert _client_for(client, people[persona]).post(url, {"version": 1}).status_code == 404, persona
+    if name != "casework:submit":  # submitting is the assigned inspector's own action
+        assert _client_for(client, people["inspector"]).post(url, {"version": 1}).status_code == 403
+    after = (CaseReview.objects.get(pk=review.pk).status, Inspection.objects.get(pk=review.inspection_id).status)
+    assert after == before
+    assert not Answer.objects.exists()
+
+
+def test_a_published_inspection_shows_its_ratings_to_readers_of_its_region_and_never_its_cases(client, people, review):
+    inspection = review.inspection
+    inspection.status, inspection.published_on = Inspection.Status.PUBLISHED, datetime.date(2024, 9, 1)
+    inspection.save()
+    pages = {name: _url(name, kind, review) for name, (kind, _, _) in GET_ROUTES.items()}
+    for persona in ["director", "analyst"]:
+        seen = {name: _client_for(client, people[persona]).get(url).status_code for name, url in pages.items()}
+        assert seen.pop("web:inspection_detail") == 200 and seen.pop("ratings:ratings") == 200, persona
+        assert set(seen.values()) <= {403, 404}, (persona, seen)
+        # A case's records are not there for them at all; adding a case is refused as an action (403).
+        assert all(status == 404 for name, status in seen.items() if GET_ROUTES[name][0] in ("case", "section")), (
+            persona,
+            seen,
+        )
+    other = {name: _client_for(client, people["other_director"]).get(url).status_code for name, url in pages.items()}
+    assert set(other.values()) == {404}
