@@ -1,3 +1,4 @@
+import pghistory
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -26,6 +27,12 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **fields)
 
 
+# Who holds which role is security-relevant, so its changes are kept; the password hash is not.
+@pghistory.track(
+    fields=["email", "role", "region", "is_active", "is_staff", "is_superuser"],
+    model_name="UserEvent",
+    obj_field=pghistory.ObjForeignKey(related_name="events"),
+)
 class User(AbstractUser):
     """A member of staff. People on probation never have accounts or names here."""
 

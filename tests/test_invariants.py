@@ -100,3 +100,16 @@ def test_inspection_status_and_team_changes_are_kept_in_the_history():
         "moderation",
     ]
     assert list(member.events.order_by("pgh_id").values_list("role", flat=True)) == ["inspector", "lead_inspector"]
+
+
+@pytest.mark.django_db
+def test_role_changes_are_kept_in_the_history_without_the_password():
+    from accounts.models import User
+
+    from .factories import UserFactory
+
+    user = UserFactory(role=User.Role.INSPECTOR)
+    User.objects.filter(pk=user.pk).update(role=User.Role.LEAD_INSPECTOR)
+    events = list(user.events.order_by("pgh_id").values("role"))
+    assert events == [{"role": "inspector"}, {"role": "lead_inspector"}]
+    assert "password" not in {f.name for f in user.events.model._meta.fields}
