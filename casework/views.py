@@ -55,22 +55,26 @@ def _stale_response(request, template: str, context: dict, error: services.Stale
     return render(request, template, context, status=409)
 
 
+def _case_page(request: HttpRequest, review: CaseReview, *, status: int = 200, **extra) -> HttpResponse:
+    """The case's task list; the submit view reuses it to show what is still missing."""
+    sections = review_sections(review)
+    context = {
+        "review": review,
+        "sections": sections,
+        "comments": review_comments(review),
+        "can_change": can_change_case_review(request.user, review),
+        "is_lead": is_lead_on(request.user, review.inspection),
+        "complete": all(s.state == "Completed" for s in sections),
+        **extra,
+    }
+    if "missing" in extra:
+        context["missing_links"] = _missing_links(review, sections, extra["missing"])
+    return render(request, "casework/case_review.html", context, status=status)
+
+
 @login_required
 def case_review(request: HttpRequest, reference: str, case_reference: str) -> HttpResponse:
-    review = case_review_for(request.user, reference, case_reference)
-    sections = review_sections(review)
-    return render(
-        request,
-        "casework/case_review.html",
-        {
-            "review": review,
-            "sections": sections,
-            "comments": review_comments(review),
-            "can_change": can_change_case_review(request.user, review),
-            "is_lead": is_lead_on(request.user, review.inspection),
-            "complete": all(s.state == "Completed" for s in sections),
-        },
-    )
+    return _case_page(request, case_review_for(request.user, reference, case_reference))
 
 
 @login_required
@@ -214,21 +218,7 @@ def submit(request: HttpRequest, reference: str, case_reference: str) -> HttpRes
     except services.CaseworkError as refused:
         messages.error(request, str(refused))
     except ValidationError as missing:
-        sections = review_sections(review)
-        return render(
-            request,
-            "casework/case_review.html",
-            {
-                "review": review,
-                "sections": sections,
-                "comments": review_comments(review),
-                "can_change": True,
-                "is_lead": is_lead_on(request.user, review.inspection),
-                "missing": missing.message_dict,
-                "missing_links": _missing_links(review, sections, missing.message_dict),
-            },
-            status=400,
-        )
+        return _case_page(request, review, status=400, missing=missing.message_dict)
     else:
         messages.success(request, f"{review.case_reference} submitted for quality assurance")
     return redirect(_review_url(review))
