@@ -42,3 +42,32 @@ class AnswerValue(models.TextChoices):
     YES = "yes", "Yes"
     NO = "no", "No"
     NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+# The words a person may type for yes and no, in a form, an import file or a command option.
+# One table, so every path accepts the same words and refuses the same others.
+YES_WORDS = frozenset({"yes", "y", "true"})
+NO_WORDS = frozenset({"no", "n", "false"})
+
+
+def parse_yes_no(text: str) -> bool:
+    """True or False from a typed yes/no; ValueError (saying what is accepted) for anything else."""
+    word = text.strip().lower()
+    if word in YES_WORDS:
+        return True
+    if word in NO_WORDS:
+        return False
+    raise ValueError(f"{text.strip()!r} is not yes or no: use yes or no")
+
+
+# An answer as typed in an import file: "n/a" is the short form people write.
+ANSWER_WORDS = {"yes": AnswerValue.YES, "no": AnswerValue.NO, "n/a": AnswerValue.NOT_APPLICABLE}
+
+
+def parse_answer(text: str) -> AnswerValue:
+    word = text.strip().lower()
+    if word in ANSWER_WORDS:
+        return ANSWER_WORDS[word]
+    if word in AnswerValue.values:
+        return AnswerValue(word)
+    raise ValueError(f"{text.strip()!r} is not an answer: use yes, no or n/a")

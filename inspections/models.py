@@ -7,7 +7,7 @@ from django.db.models import F, Q
 
 from regions.models import PDU, Region
 
-from .choices import CaseType, Lens, Rating
+from .choices import CaseType, CourtReport, Lens, Rating
 from .triggers import locked_inspection_trigger
 
 
@@ -149,10 +149,26 @@ class Question(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.text}"
 
-    def applies_to(self, *, case_type: str, court_report: str) -> bool:
+    def why_not_asked(self, *, case_type: str, court_report: str) -> str | None:
+        """Why this question is not asked in a case of this type, or None when it is.
+
+        The one home of the applicability rule in Python (pages, import, commands); the
+        database trigger `answer_applies_to_case` holds the same rule for every other path.
+        """
+        if self.standard_id is not None and self.standard.rated_by == Standard.RatedBy.JUDGEMENT:
+            return (
+                f"question {self.code} belongs to {self.standard.code} {self.standard.title}, "
+                "which is rated by the inspectors' judgement, not case by case"
+            )
         if self.case_types and case_type not in self.case_types:
-            return False
-        return not (self.requires_court_report and court_report == "none")
+            kinds = " or ".join(CaseType(t).label.lower() for t in self.case_types)
+            return f"question {self.code} is asked only in {kinds} cases"
+        if self.requires_court_report and court_report == CourtReport.NONE:
+            return f"question {self.code} is asked only where a court report was prepared"
+        return None
+
+    def applies_to(self, *, case_type: str, court_report: str) -> bool:
+        return self.why_not_asked(case_type=case_type, court_report=court_report) is None
 
 
 reference_validator = RegexValidator(
