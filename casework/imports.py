@@ -1,25 +1,41 @@
 """Import case reviews from a CSV file: checked completely first, then written all at once or not at all.
 
-The format (long: one row per case × question) is described in
-docs/import-format.md. Every problem is reported with the line it is on, so
-the person fixing the file can go straight to it; a file with any problem
-writes nothing.
+The format (long: one row per case × question, one row per line) is described in
+docs/import-format.md. Every problem is reported with the line it is on, so the
+person fixing the file can go straight to it; a file with any problem writes nothing.
+
+The import runs in three steps:
+
+1. **Check**, streaming, without any lock: each line is decoded, split into cells
+   and checked as it is read. Memory holds one small record per case (its
+   attributes and, per question, the line that answered it), never the rows:
+   while the file is still good each answer goes to a temporary spool file as a
+   COPY row of ids, so a 120,000-row file costs no more memory than a 10,000-row one.
+2. **Re-check under the lock**: only once the whole file is good is the
+   inspection's row locked, and what may have changed meanwhile (publication, a
+   case reference added by someone else) checked again.
+3. **Write** in the same transaction: the case reviews with `bulk_create`, the
+   answers with COPY from the spool (measured: see `python -m bench.imports`).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import tempfile
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, NamedTuple
 
 import pghistory
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import NOT_PROVIDED
+from django.utils import timezone
 
 from accounts.models import User
-from inspections.choices import AnswerValue, CaseType, CourtReport
-from inspections.models import Inspection, Question, Standard
+from inspections.choices import AnswerValue, CourtReport, parse_answer, parse_yes_no
+from inspections.models import Inspection, Question
 
 from .models import Answer, CaseReview, case_reference_validator
 
@@ -28,13 +44,28 @@ OPTIONAL_COLUMNS = ("court_report", "note")
 # Case review fields that a file may set, by their field names; the same value on every row of a case.
 ATTRIBUTE_COLUMNS = tuple(f for f in CaseReview.ATTRIBUTE_FIELDS if f not in ("case_type", "court_report"))
 CASE_COLUMNS = ("case_type", "court_report", *ATTRIBUTE_COLUMNS)
-ANSWERS = {"yes": AnswerValue.YES, "no": AnswerValue.NO, "n/a": AnswerValue.NOT_APPLICABLE}
-BOOLEAN_WORDS = {"yes": True, "true": True, "no": False, "false": False}
+
+# Limits, documented in docs/import-format.md. A note is free text: 10,000 characters is
+# several pages, far beyond any evidence note seen. The line limit bounds the memory one
+# line can take; every line whose cells are within their own limits fits in it (a note of
+# 10,000 four-byte characters is 40,000 bytes).
+NOTE_MAX_CHARS = 10_000
+LINE_MAX_BYTES = 65_536
+# Problems listed in a report; past this they are only counted (a file in the wrong
+# format would otherwise list every one of its lines).
+MAX_LISTED_PROBLEMS = 500
+# How much of the answer spool stays in memory before it moves to a temporary file.
+SPOOL_MEMORY_BYTES = 1 << 20
+PROGRESS_EVERY = 1_000
+REVIEW_BATCH = 1_000
+
+# Called with the step ("check" or "write") and how many more rows it has done.
+Progress = Callable[[str, int], None]
 
 
 @dataclass(frozen=True)
 class ImportProblem:
-    line: int | None  # None for a problem with the whole file or the inspection
+    line: int | None  # None for a problem with the inspection rather than the file
     message: str
 
     def __str__(self) -> str:
@@ -49,267 +80,589 @@ class ImportReport:
     case_reviews: int = 0
     answers: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
+    unlisted_problems: int = 0  # found past MAX_LISTED_PROBLEMS
+
+    def add(self, line: int | None, message: str) -> None:
+        if len(self.problems) < MAX_LISTED_PROBLEMS:
+            self.problems.append(ImportProblem(line, message))
+        else:
+            self.unlisted_problems += 1
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.unlisted_problems
 
     @property
     def written(self) -> bool:
         return self.ok and not self.dry_run
 
 
-@dataclass
+def case_reviews_import(
+    *,
+    inspection: Inspection,
+    source: IO[bytes] | IO[str] | Iterable[str],
+    status: CaseReview.Status | str = CaseReview.Status.SUBMITTED,
+    by: User | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Check the whole file, then create its case reviews and answers in one transaction, or nothing.
+
+    `source` is the CSV file opened in binary mode (so a line that is not UTF-8
+    can be named), or its text (an open text file or lines). With `dry_run` the
+    file is checked and counted exactly as for a real import, but nothing is written.
+    """
+    if status not in CaseReview.Status.values:
+        raise ValueError(f"{status!r} is not a case review status; use one of {', '.join(CaseReview.Status.values)}")
+    report = ImportReport(inspection=inspection.reference, status=str(status), dry_run=dry_run)
+    inspection = Inspection.objects.select_related("framework").get(pk=inspection.pk)
+    if inspection.is_published:
+        report.add(None, _published(inspection))
+        return report
+    with _answer_spool() as spool:
+        cases = _check_file(source=source, inspection=inspection, report=report, spool=spool, progress=progress)
+        _refuse_cases_already_there(inspection=inspection, cases=cases, report=report)
+        report.case_reviews = len(cases)
+        report.answers = sum(case.answers for case in cases.values())
+        if report.ok and not dry_run:
+            _recheck_and_write(
+                inspection=inspection, cases=cases, spool=spool, status=status, by=by, report=report, progress=progress
+            )
+    report.problems.sort(key=lambda problem: problem.line or 0)
+    return report
+
+
+def _published(inspection: Inspection) -> str:
+    return f"{inspection.reference} is published: case reviews cannot be imported into it"
+
+
+# Step 1a: physical lines ------------------------------------------------------------------------------------------
+
+
+class _LineError(Exception):
+    """A line that cannot be read as a row; its message is the problem reported for it."""
+
+
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _lines(source: IO[bytes] | IO[str] | Iterable[str]) -> Iterator[tuple[int, str | None, str | None]]:
+    """Each physical line as (number, text without its line break, None) or (number, None, problem).
+
+    A line is what ends at a line feed, so a cell can never run on into the next
+    line. A file that is not UTF-8 at all (UTF-16) gives one problem on line 1 and ends.
+    """
+    for number, raw in enumerate(_raw_lines(source), start=1):
+        if raw is None:
+            yield (
+                number,
+                None,
+                f"the line is longer than {LINE_MAX_BYTES:,} bytes (a note has at most {NOTE_MAX_CHARS:,} characters)",
+            )
+            continue
+        if number == 1 and isinstance(raw, bytes) and _looks_like_utf16(raw):
+            yield number, None, "the file is UTF-16 text, not UTF-8: save it as “CSV UTF-8 (comma delimited)”"
+            return
+        try:
+            yield number, _text_of(raw, first=number == 1), None
+        except _LineError as error:
+            yield number, None, str(error)
+        except UnicodeDecodeError:  # a text file opened with a strict encoding: nothing after this can be trusted
+            yield number, None, "the file is not UTF-8 text from this line on: save it as “CSV UTF-8”"
+            return
+
+
+def _raw_lines(source: IO[bytes] | IO[str] | Iterable[str]) -> Iterator[bytes | str | None]:
+    """Each line with its line break, or None for a line too long to read (skipped, never held whole)."""
+    readline = getattr(source, "readline", None)
+    if readline is None:
+        yield from source
+        return
+    while chunk := readline(LINE_MAX_BYTES + 1):
+        if len(chunk) > LINE_MAX_BYTES and chunk[-1:] not in (b"\n", "\n"):
+            while (rest := readline(LINE_MAX_BYTES)) and rest[-1:] not in (b"\n", "\n"):
+                pass
+            yield None
+        else:
+            yield chunk
+
+
+def _looks_like_utf16(first_line: bytes) -> bool:
+    # With no byte order mark, UTF-16 text of ASCII letters has a NUL in every other byte.
+    return first_line[:2] in UTF16_BOMS or (len(first_line) >= 2 and 0 in first_line[:2])
+
+
+def _text_of(raw: bytes | str, *, first: bool) -> str:
+    if isinstance(raw, bytes):
+        if first and raw.startswith(UTF8_BOM):
+            raw = raw[len(UTF8_BOM) :]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            byte = raw[error.start]
+            guess = bytes([byte]).decode("cp1252", errors="replace")
+            raise _LineError(
+                f"the line is not UTF-8 text: byte 0x{byte:02X} at byte {error.start + 1} "
+                f"(“{guess}” in Latin-1 or Windows-1252?); save the file as “CSV UTF-8”"
+            ) from None
+    else:
+        text = raw.removeprefix("\ufeff") if first else raw
+    if text.endswith("\n"):
+        text = text[:-2] if text.endswith("\r\n") else text[:-1]
+    if "\x00" in text:
+        raise _LineError(
+            f"the line has a NUL character at position {text.index(chr(0)) + 1}: "
+            "is the file plain text, saved as “CSV UTF-8”?"
+        )
+    if "\r" in text:
+        raise _LineError("the line has a carriage return inside it: a cell may not contain a line break")
+    return text
+
+
+# Step 1b: cells --------------------------------------------------------------------------------------------------
+
+
+def _cells(text: str, header: Sequence[str]) -> list[str]:
+    if '"' not in text:
+        return text.split(",")
+    try:
+        return next(csv.reader((text,), strict=True))
+    except csv.Error:
+        raise _LineError(_quote_problem(text, header)) from None
+
+
+def _quote_problem(text: str, header: Sequence[str]) -> str:
+    """Which cell's quotes are wrong, and how: the same reading as the csv module's default dialect."""
+    cell, position, end = 0, 0, len(text)
+    while position <= end:
+        where = f"cell {cell + 1}" + (f" ({header[cell]})" if cell < len(header) else "")
+        if text.startswith('"', position):
+            close = position + 1
+            while (close := text.find('"', close)) != -1 and text.startswith('"', close + 1):
+                close += 2
+            if close == -1:
+                return (
+                    f"a quote opens {where} and is not closed on this line: a cell may not contain a line break, "
+                    'and a quote inside a quoted cell is written twice ("")'
+                )
+            if close + 1 < end and text[close + 1] != ",":
+                return f'{where} has text after its closing quote: a quote inside a quoted cell is written twice ("")'
+            position = close + 2
+        else:
+            comma = text.find(",", position)
+            if comma == -1:
+                break
+            position = comma + 1
+        cell += 1
+    return "the line cannot be read as CSV"
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A cell's text for a message: quoted, and cut short if long."""
+    return repr(text if len(text) <= limit else f"{text[:limit]}…")
+
+
+# Step 1c: the header ---------------------------------------------------------------------------------------------
+
+
+class _Header(NamedTuple):
+    names: list[str]
+    reference: int
+    question: int
+    answer: int
+    note: int | None
+    case_columns: list[tuple[str, int]]  # (field name, position) of every case column present
+
+
+def _read_header(lines: Iterator[tuple[int, str | None, str | None]], report: ImportReport) -> _Header | None:
+    empty = f"the file is empty: expected a header row with {', '.join(REQUIRED_COLUMNS)}"
+    first = next(lines, None)
+    if first is None:
+        report.add(1, empty)
+        return None
+    _, text, problem = first
+    if problem is not None:
+        report.add(1, problem)
+        return None
+    if not text or not text.strip():
+        report.add(1, empty)
+        return None
+    try:
+        names = [name.strip() for name in _cells(text, ())]
+    except _LineError as error:
+        report.add(1, str(error))
+        return None
+    missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    if missing:
+        report.add(1, f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+    unknown = [name for name in names if name not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *ATTRIBUTE_COLUMNS)]
+    if unknown:
+        report.add(
+            1,
+            f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(map(_shown, unknown))}; "
+            f"case attribute columns are {', '.join(ATTRIBUTE_COLUMNS)}",
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        report.add(1, f"column{'s' if len(repeated) > 1 else ''} given twice: {', '.join(repeated)}")
+    if not report.ok:
+        return None
+    return _Header(
+        names=names,
+        reference=names.index("case_reference"),
+        question=names.index("question"),
+        answer=names.index("answer"),
+        note=names.index("note") if "note" in names else None,
+        case_columns=[(name, names.index(name)) for name in CASE_COLUMNS if name in names],
+    )
+
+
+# Step 1d: rows, checked as a set ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
 class _Case:
+    index: int  # its place in the file, which the spool names it by until it has an id
     reference: str
     first_line: int
-    attributes: dict[str, Any]
-    answers: list[tuple[int, Question, str, str]] = field(default_factory=list)  # line, question, value, note
-    questions: dict[str, int] = field(default_factory=dict)  # question code → line it was answered on
+    raw: tuple[str, ...]  # its case columns' text on its first row
+    attributes: dict[str, Any]  # the values that text stands for (those that are valid)
+    answered: array  # per question (by position), the line that answered it; 0 for none
+    answers: int = 0
 
 
-def _parse_attribute(name: str, raw: str) -> Any:
-    """A case attribute from its text, or ValidationError saying what is wrong with it."""
+class _Question(NamedTuple):
+    position: int
+    id: int
+    code: str
+    allows_not_applicable: bool
+    model: Question
+
+
+_EMPTY = object()
+
+
+def _parse_attribute(name: str, text: str) -> Any:
+    """A case attribute from its (stripped) text, or ValueError saying what is wrong with it.
+
+    An empty cell is "not recorded": the field's default (`none` for court report and the
+    MAPPA columns, `no` for the yes/no concerns, which have no "not recorded"), else empty.
+    """
     model_field = CaseReview._meta.get_field(name)
-    text = raw.strip()
-    if model_field.get_internal_type() == "BooleanField":
-        if text == "":
-            if model_field.null:
-                return None
-            return model_field.get_default()
-        if text.lower() not in BOOLEAN_WORDS:
-            raise ValidationError(f"{name} is yes or no, not {text!r}")
-        return BOOLEAN_WORDS[text.lower()]
     if text == "":
         if model_field.null:
             return None
         if model_field.has_default():
             return model_field.get_default()
         if not model_field.blank:
-            raise ValidationError(f"{name} is required")
+            raise ValueError(f"{name} is required")
         return ""
+    if model_field.get_internal_type() == "BooleanField":
+        try:
+            return parse_yes_no(text)
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
     if model_field.choices:
         allowed = [str(value) for value, _ in model_field.flatchoices]
         if text not in allowed:
-            raise ValidationError(f"{name} {text!r} is not one of {', '.join(allowed)}")
+            raise ValueError(f"{name} {_shown(text)} is not one of {', '.join(allowed)}")
         return text
     try:
         return model_field.clean(text, None)
     except ValidationError as error:
-        raise ValidationError(f"{name} {text!r}: {' '.join(error.messages)}") from None
+        raise ValueError(f"{name} {_shown(text)}: {' '.join(error.messages)}") from None
 
 
-def _parse_case_attributes(row: dict[str, str], columns: Iterable[str]) -> tuple[dict[str, Any], list[str]]:
-    values, problems = {}, []
-    for name in columns:
-        try:
-            values[name] = _parse_attribute(name, row.get(name) or "")
-        except ValidationError as error:
-            problems.extend(error.messages)
-    return values, problems
+def _mappa_problem(reference: str, attributes: dict[str, Any]) -> str | None:
+    # Mirrors the constraint case_review_mappa_category_has_level, so the file is told before the database refuses.
+    if (
+        attributes.get("mappa_category", CaseReview.Mappa.NONE) != CaseReview.Mappa.NONE
+        and attributes.get("mappa_level", CaseReview.Mappa.NONE) == CaseReview.Mappa.NONE
+    ):
+        return f"case {reference} has a MAPPA category but no level"
+    return None
 
 
-def _applies(question: Question, case: _Case) -> str | None:
-    """Why the question is not asked for this case, or None when it is."""
-    standard: Standard | None = question.standard
-    if standard is not None and standard.rated_by == Standard.RatedBy.JUDGEMENT:
-        return (
-            f"question {question.code} belongs to {standard.code} {standard.title}, "
-            "which is rated by the inspectors' judgement, not case by case"
-        )
-    case_type = case.attributes.get("case_type")
-    court_report = case.attributes.get("court_report", CourtReport.NONE)
-    if case_type is None or question.applies_to(case_type=case_type, court_report=court_report):
-        return None
-    if question.case_types and case_type not in question.case_types:
-        kinds = " or ".join(CaseType(t).label.lower() for t in question.case_types)
-        return f"question {question.code} is asked only in {kinds} cases; case {case.reference} is {case_type}"
-    return f"question {question.code} is asked only where a court report was prepared; case {case.reference} has none"
+class _Checker:
+    """Checks rows one at a time against the framework and each other, spooling good answers."""
 
+    def __init__(self, *, inspection: Inspection, header: _Header, report: ImportReport, spool: IO[str]):
+        self.framework = inspection.framework.code
+        self.header = header
+        self.report = report
+        self.spool = spool
+        self.cases: dict[str, _Case] = {}
+        framework_questions = Question.objects.filter(framework_id=inspection.framework_id).select_related("standard")
+        self.questions = {
+            q.code: _Question(position, q.id, q.code, q.allows_not_applicable, q)
+            for position, q in enumerate(framework_questions)
+        }
+        self.unanswered = array("I", [0]) * len(self.questions)
+        self._attribute_memo: dict[tuple[str, str], tuple[Any, str | None]] = {}
+        self._why_memo: dict[tuple[int, str, str], str | None] = {}
 
-def _read(
-    *, source: Iterable[str], inspection: Inspection, questions: dict[str, Question], report: ImportReport
-) -> dict[str, _Case]:
-    problems = report.problems
-    reader = csv.DictReader(source)
-    try:
-        header = reader.fieldnames
-    except UnicodeDecodeError:
-        problems.append(ImportProblem(1, "the file is not UTF-8 text"))
-        return {}
-    if not header:
-        problems.append(
-            ImportProblem(None, f"the file is empty: expected a header row with {', '.join(REQUIRED_COLUMNS)}")
-        )
-        return {}
-    reader.fieldnames = header = [(name or "").strip() for name in header]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        problems.append(
-            ImportProblem(1, f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
-        )
-    unknown = [name for name in header if name not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *ATTRIBUTE_COLUMNS)]
-    if unknown:
-        problems.append(
-            ImportProblem(
-                1,
-                f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(map(repr, unknown))}; "
-                f"case attribute columns are {', '.join(ATTRIBUTE_COLUMNS)}",
-            )
-        )
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        problems.append(
-            ImportProblem(1, f"column{'s' if len(repeated) > 1 else ''} given twice: {', '.join(repeated)}")
-        )
-    if problems:
-        return {}
-
-    case_columns = [name for name in CASE_COLUMNS if name in header]
-    cases: dict[str, _Case] = {}
-    try:
-        for row in reader:
-            line = reader.line_num
-            if None in row:  # more cells than header columns
-                problems.append(ImportProblem(line, "the row has more cells than the header has columns"))
-                continue
-            reference = (row["case_reference"] or "").strip()
+    def row(self, line: int, cells: list[str]) -> None:
+        if len(cells) != len(self.header.names):
+            self.report.add(line, f"the row has {len(cells)} cells but the header has {len(self.header.names)} columns")
+            return
+        reference = cells[self.header.reference].strip()
+        case = self.cases.get(reference)
+        if case is None:
             try:
                 case_reference_validator(reference)
             except ValidationError as error:
-                problems.append(ImportProblem(line, f"bad case reference {reference!r}: {' '.join(error.messages)}"))
-                continue
-            attributes, attribute_problems = _parse_case_attributes(row, case_columns)
-            problems.extend(ImportProblem(line, message) for message in attribute_problems)
-            case = cases.get(reference)
-            if case is None:
-                case = cases[reference] = _Case(reference=reference, first_line=line, attributes=attributes)
-            else:
-                for name, value in attributes.items():
-                    if name in case.attributes and case.attributes[name] != value:
-                        problems.append(
-                            ImportProblem(
-                                line,
-                                f"case {reference} has {name} {(row.get(name) or '').strip()!r} here but "
-                                f"{case.attributes[name]!r} on line {case.first_line}: a case's attributes "
-                                "must be the same on all its rows",
-                            )
-                        )
-                    case.attributes.setdefault(name, value)
+                self.report.add(line, f"bad case reference {_shown(reference)}: {' '.join(error.messages)}")
+                return
+            case = self._new_case(line, reference, cells)
+        else:
+            self._check_same_attributes(case, line, cells)
+        self._answer(case, line, cells)
 
-            code = (row["question"] or "").strip()
-            question = questions.get(code)
-            if question is None:
-                problems.append(
-                    ImportProblem(
-                        line, f"unknown question code {code!r}: not in the {inspection.framework.code} framework"
-                    )
+    def finish(self) -> dict[str, _Case]:
+        for case in self.cases.values():
+            if (problem := _mappa_problem(case.reference, case.attributes)) is not None:
+                self.report.add(case.first_line, problem)
+        return self.cases
+
+    def _attribute(self, name: str, text: str) -> tuple[Any, str | None]:
+        key = (name, text)
+        if (known := self._attribute_memo.get(key, _EMPTY)) is not _EMPTY:
+            return known
+        try:
+            result = (_parse_attribute(name, text), None)
+        except ValueError as error:
+            result = (None, str(error))
+        if len(self._attribute_memo) < 10_000:  # the vocabularies are small; junk need not be kept
+            self._attribute_memo[key] = result
+        return result
+
+    def _new_case(self, line: int, reference: str, cells: list[str]) -> _Case:
+        raw = tuple(cells[position].strip() for _, position in self.header.case_columns)
+        attributes = {}
+        for (name, _), text in zip(self.header.case_columns, raw, strict=True):
+            value, problem = self._attribute(name, text)
+            if problem is None:
+                attributes[name] = value
+            else:
+                self.report.add(line, problem)
+        case = _Case(len(self.cases), reference, line, raw, attributes, array("I", self.unanswered))
+        self.cases[reference] = case
+        return case
+
+    def _check_same_attributes(self, case: _Case, line: int, cells: list[str]) -> None:
+        raw = tuple(cells[position].strip() for _, position in self.header.case_columns)
+        if raw == case.raw:
+            return
+        for (name, _), text, first_text in zip(self.header.case_columns, raw, case.raw, strict=True):
+            if text == first_text:
+                continue
+            value, problem = self._attribute(name, text)
+            if problem is not None:
+                self.report.add(line, problem)
+            elif name in case.attributes and case.attributes[name] != value:
+                self.report.add(
+                    line,
+                    f"case {case.reference} has {name} {_shown(text)} here but {_shown(first_text)} on line "
+                    f"{case.first_line}: a case's attributes must be the same on all its rows",
                 )
-                continue
-            raw_answer = (row["answer"] or "").strip()
-            value = ANSWERS.get(raw_answer.lower())
-            if value is None:
-                problems.append(ImportProblem(line, f"bad answer {raw_answer!r} to {code}: use yes, no or n/a"))
-                continue
-            if value == AnswerValue.NOT_APPLICABLE and not question.allows_not_applicable:
-                problems.append(
-                    ImportProblem(line, f"question {code} does not allow n/a: it is asked in every case it applies to")
-                )
-                continue
-            if (why_not := _applies(question, case)) is not None:
-                problems.append(ImportProblem(line, why_not))
-                continue
-            if code in case.questions:
-                problems.append(
-                    ImportProblem(
-                        line, f"case {reference} already has an answer to {code} on line {case.questions[code]}"
-                    )
-                )
-                continue
-            case.questions[code] = line
-            case.answers.append((line, question, value, (row.get("note") or "").strip()))
-    except UnicodeDecodeError:
-        problems.append(ImportProblem(reader.line_num + 1, "the file is not UTF-8 text"))
-    except csv.Error as error:
-        problems.append(ImportProblem(reader.line_num, f"the CSV cannot be read: {error}"))
-    if not cases and not problems:
-        problems.append(ImportProblem(None, "the file has a header but no rows"))
-    for case in cases.values():
-        if (
-            case.attributes.get("mappa_category", "none") != "none"
-            and case.attributes.get("mappa_level", "none") == "none"
-        ):
-            problems.append(ImportProblem(case.first_line, f"case {case.reference} has a MAPPA category but no level"))
+
+    def _why_not_asked(self, question: _Question, case: _Case) -> str | None:
+        case_type = case.attributes.get("case_type")
+        if case_type is None:  # already reported as a bad or missing case type
+            return None
+        court_report = case.attributes.get("court_report", CourtReport.NONE)
+        key = (question.position, case_type, court_report)
+        if key not in self._why_memo:
+            self._why_memo[key] = question.model.why_not_asked(case_type=case_type, court_report=court_report)
+        why = self._why_memo[key]
+        return None if why is None else f"{why} (case {case.reference} is {case_type}, court report {court_report})"
+
+    def _answer(self, case: _Case, line: int, cells: list[str]) -> None:
+        code = cells[self.header.question].strip()
+        question = self.questions.get(code)
+        if question is None:
+            self.report.add(line, f"unknown question code {_shown(code)}: not in the {self.framework} framework")
+            return
+        try:
+            value = parse_answer(cells[self.header.answer])
+        except ValueError as error:
+            self.report.add(line, f"bad answer to {code}: {error}")
+            return
+        if value == AnswerValue.NOT_APPLICABLE and not question.allows_not_applicable:
+            self.report.add(line, f"question {code} does not allow n/a: it is asked in every case it applies to")
+            return
+        if (why_not := self._why_not_asked(question, case)) is not None:
+            self.report.add(line, why_not)
+            return
+        note = cells[self.header.note].strip() if self.header.note is not None else ""
+        if len(note) > NOTE_MAX_CHARS:
+            self.report.add(line, f"the note has {len(note):,} characters; a note may have at most {NOTE_MAX_CHARS:,}")
+            return
+        if previous := case.answered[question.position]:
+            self.report.add(line, f"case {case.reference} already has an answer to {code} on line {previous}")
+            return
+        case.answered[question.position] = line
+        case.answers += 1
+        if self.report.ok:  # once the file is refused, nothing will be written: stop spooling
+            self.spool.write(f"{case.index}\t{question.id}\t{value}\t{_copy_text(note)}\n")
+
+
+def _check_file(
+    *, source, inspection: Inspection, report: ImportReport, spool: IO[str], progress: Progress | None
+) -> dict[str, _Case]:
+    lines = _lines(source)
+    header = _read_header(lines, report)
+    if header is None:
+        return {}
+    checker = _Checker(inspection=inspection, header=header, report=report, spool=spool)
+    rows = 0
+    for line, text, problem in lines:
+        if problem is not None:
+            report.add(line, problem)
+        elif text.strip(" ,\t"):  # a blank line, or one of empty cells as spreadsheets leave, holds nothing
+            try:
+                checker.row(line, _cells(text, header.names))
+            except _LineError as error:
+                report.add(line, str(error))
+        rows += 1
+        if progress is not None and rows == PROGRESS_EVERY:
+            progress("check", rows)
+            rows = 0
+    if progress is not None and rows:
+        progress("check", rows)
+    cases = checker.finish()
+    if not cases and report.ok:
+        report.add(2, "the file has a header but no rows")
     return cases
 
 
-def case_reviews_import(
+def _refuse_cases_already_there(*, inspection: Inspection, cases: dict[str, _Case], report: ImportReport) -> None:
+    existing = CaseReview.objects.filter(inspection=inspection, case_reference__in=list(cases)).values_list(
+        "case_reference", flat=True
+    )
+    for reference in sorted(existing, key=lambda ref: cases[ref].first_line):
+        report.add(cases[reference].first_line, f"case {reference} is already in {inspection.reference}")
+
+
+# Steps 2 and 3: re-check under the lock, write -------------------------------------------------------------------
+
+
+def _recheck_and_write(
     *,
     inspection: Inspection,
-    source: Iterable[str],
-    status: CaseReview.Status | str = CaseReview.Status.SUBMITTED,
-    by: User | None = None,
-    dry_run: bool = False,
-) -> ImportReport:
-    """Check the whole file, then create its case reviews and answers in one transaction, or nothing.
-
-    `source` is the CSV text (an open file or lines). With `dry_run` the file
-    is checked and counted but nothing is written.
-    """
-    if status not in CaseReview.Status.values:
-        raise ValueError(f"{status!r} is not a case review status; use one of {', '.join(CaseReview.Status.values)}")
-    report = ImportReport(inspection=inspection.reference, status=str(status), dry_run=dry_run)
+    cases: dict[str, _Case],
+    spool: IO[str],
+    status: str,
+    by: User | None,
+    report: ImportReport,
+    progress: Progress | None,
+) -> None:
     with transaction.atomic():
-        # Locked so that publication cannot slip between the check and the write.
-        inspection = Inspection.objects.select_for_update().select_related("framework").get(pk=inspection.pk)
-        if inspection.is_published:
-            report.problems.append(
-                ImportProblem(None, f"{inspection.reference} is published: case reviews cannot be imported into it")
-            )
-            return report
-        questions = {
-            q.code: q for q in Question.objects.filter(framework_id=inspection.framework_id).select_related("standard")
-        }
-        cases = _read(source=source, inspection=inspection, questions=questions, report=report)
-        existing = set(
-            CaseReview.objects.filter(inspection=inspection, case_reference__in=list(cases)).values_list(
-                "case_reference", flat=True
-            )
-        )
-        for reference in sorted(existing, key=lambda ref: cases[ref].first_line):
-            report.problems.append(
-                ImportProblem(cases[reference].first_line, f"case {reference} is already in {inspection.reference}")
-            )
-        report.problems.sort(key=lambda p: p.line or 0)
-        report.case_reviews = len(cases)
-        report.answers = sum(len(case.answers) for case in cases.values())
-        if not report.ok or dry_run:
-            return report
+        # The lock is taken only now, for the write, so a long check never holds up the inspection's
+        # other users; what could have changed while the file was checked is checked again under it.
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        if locked.is_published:
+            report.add(None, _published(locked))
+            return
+        _refuse_cases_already_there(inspection=locked, cases=cases, report=report)
+        if not report.ok:
+            return
         # The history names the import as the source of every row it writes.
         with pghistory.context(user=by.pk if by else None, reason="imported from a CSV file"):
-            _write(inspection=inspection, cases=cases, status=status, by=by)
-    return report
+            review_ids = _create_case_reviews(inspection=locked, cases=cases, status=status, by=by)
+            _copy_answers(spool=spool, review_ids=review_ids, by=by, progress=progress)
 
 
-def _write(*, inspection: Inspection, cases: dict, status: str, by: User | None) -> None:
-    reviews = CaseReview.objects.bulk_create(
-        [
+def _create_case_reviews(*, inspection: Inspection, cases: dict[str, _Case], status: str, by: User | None) -> array:
+    """The new case reviews' ids, in the order the file introduced the cases (their spool index)."""
+    review_ids = array("q")
+    batch: list[CaseReview] = []
+    for case in cases.values():
+        batch.append(
             CaseReview(
-                inspection=inspection,
-                case_reference=case.reference,
-                status=status,
-                updated_by=by,
-                **case.attributes,
+                inspection=inspection, case_reference=case.reference, status=status, updated_by=by, **case.attributes
             )
-            for case in cases.values()
-        ]
-    )
-    by_reference = {review.case_reference: review for review in reviews}
-    Answer.objects.bulk_create(
-        [
-            Answer(case_review=by_reference[case.reference], question=question, value=value, note=note, updated_by=by)
-            for case in cases.values()
-            for _line, question, value, note in case.answers
-        ],
-        batch_size=5000,
-    )
+        )
+        if len(batch) == REVIEW_BATCH:
+            review_ids.extend(review.pk for review in CaseReview.objects.bulk_create(batch))
+            batch = []
+    if batch:
+        review_ids.extend(review.pk for review in CaseReview.objects.bulk_create(batch))
+    return review_ids
+
+
+def _copy_text(value: Any) -> str:
+    """A value in PostgreSQL's COPY text format."""
+    if value is None:
+        return r"\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+SPOOLED_ANSWER_COLUMNS = ("case_review_id", "question_id", "value", "note")
+
+
+def _answer_constant_columns(*, by: User | None) -> dict[str, str]:
+    """COPY text for every answer column the file does not give, read from the model.
+
+    Read from the model so that a column added later gets its default (or stops the import
+    loudly here) rather than being silently left out of the COPY.
+    """
+    now = timezone.now()
+    columns = {}
+    for model_field in Answer._meta.concrete_fields:
+        if model_field.primary_key or model_field.column in SPOOLED_ANSWER_COLUMNS:
+            continue
+        if getattr(model_field, "generated", False) or model_field.db_default is not NOT_PROVIDED:
+            continue  # the database fills it
+        if model_field.column == "updated_by_id":
+            value = by.pk if by else None
+        elif getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
+            value = now
+        elif model_field.has_default() or model_field.null:
+            value = model_field.get_db_prep_value(model_field.get_default(), connection)
+        else:
+            raise RuntimeError(f"the importer does not know what to write in Answer.{model_field.name}")
+        columns[model_field.column] = _copy_text(value)
+    return columns
+
+
+class _AnswerRows:
+    """The spooled answers as COPY text, each case's index in the file replaced by its case review's id."""
+
+    def __init__(self, *, spool: IO[str], review_ids: array, constant: str, progress: Progress | None):
+        self.spool = spool
+        self.review_ids = review_ids
+        self.constant = constant
+        self.progress = progress
+
+    def read(self, size: int = -1) -> str:
+        lines = self.spool.readlines(size if size > 0 else -1)
+        ids, constant = self.review_ids, self.constant
+        out = []
+        for line in lines:
+            index, rest = line.split("\t", 1)
+            out.append(f"{ids[int(index)]}\t{rest[:-1]}{constant}\n")
+        if self.progress is not None and lines:
+            self.progress("write", len(lines))
+        return "".join(out)
+
+
+def _copy_answers(*, spool: IO[str], review_ids: array, by: User | None, progress: Progress | None) -> None:
+    # COPY rather than bulk_create: the same rows, the same triggers, a fraction of the Python
+    # time per row (bench/imports.py measures both).
+    constants = _answer_constant_columns(by=by)
+    columns = ", ".join(connection.ops.quote_name(name) for name in (*SPOOLED_ANSWER_COLUMNS, *constants))
+    constant = "".join(f"\t{value}" for value in constants.values())
+    rows = _AnswerRows(spool=spool, review_ids=review_ids, constant=constant, progress=progress)
+    spool.seek(0)
+    with connection.cursor() as cursor:
+        # pghistory's context travels in transaction-local settings, set by the case reviews'
+        # INSERT just before, so the history trigger sees it for every copied row too.
+        cursor.copy_expert(f"COPY {Answer._meta.db_table} ({columns}) FROM STDIN", rows, size=1 << 16)
+
+
+def _answer_spool() -> IO[str]:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES, mode="w+", encoding="utf-8", newline="\n")

@@ -97,15 +97,19 @@ def test_the_status_can_be_chosen(inspection):
 
 BAD_ROWS = {
     "unknown question code": ("A100001,community,none,2.9.9,yes,,,,", "unknown question code '2.9.9'"),
-    "bad answer": ("A100001,community,none,2.2.1,maybe,,,,", "bad answer 'maybe' to 2.2.1: use yes, no or n/a"),
+    "bad answer": (
+        "A100001,community,none,2.2.1,maybe,,,,",
+        "bad answer to 2.2.1: 'maybe' is not an answer: use yes, no or n/a",
+    ),
     "n/a where not allowed": ("A100001,community,none,2.2.1,n/a,,,,", "question 2.2.1 does not allow n/a"),
     "question not asked for the case type": (
         "A100001,community,none,C.2,yes,,,,",
-        "question C.2 is asked only in licence or post-sentence supervision cases; case A100001 is community",
+        "question C.2 is asked only in licence or post-sentence supervision cases "
+        "(case A100001 is community, court report none)",
     ),
     "court work without a court report": (
         "A100001,community,none,2.1.1,yes,,,,",
-        "question 2.1.1 is asked only where a court report was prepared; case A100001 has none",
+        "question 2.1.1 is asked only where a court report was prepared (case A100001 is community, court report none)",
     ),
     "a judgement standard's question": (
         "A100001,community,none,1.1.1,yes,,,,",
@@ -122,8 +126,9 @@ BAD_ROWS = {
     "bad case reference": ("a 1,community,none,2.2.1,yes,,,,", "bad case reference 'a 1'"),
     "bad case type": ("A100001,custody,none,2.2.1,yes,,,,", "case_type 'custody' is not one of community"),
     "bad attribute value": ("A100001,community,none,2.2.1,yes,extreme,,,", "rosh_level 'extreme' is not one of low"),
-    "bad boolean": ("A100001,community,none,2.2.1,yes,,,perhaps,", "domestic_abuse is yes or no, not 'perhaps'"),
-    "too many cells": ("A100001,community,none,2.2.1,yes,,,,,,", "more cells than the header has columns"),
+    "bad boolean": ("A100001,community,none,2.2.1,yes,,,perhaps,", "domestic_abuse: 'perhaps' is not yes or no"),
+    "too many cells": ("A100001,community,none,2.2.1,yes,,,,,,", "the row has 11 cells but the header has 9 columns"),
+    "too few cells": ("A100001,community,none,2.2.1,yes,,", "the row has 7 cells but the header has 9 columns"),
 }
 
 
@@ -232,7 +237,7 @@ def test_the_command_lists_problems_by_line_and_fails(inspection, tmp_path):
     with pytest.raises(CommandError, match=r"2 problems in .*: nothing was imported"):
         call_command("import_case_reviews", str(path), "--inspection", inspection.reference, stderr=err)
     assert err.getvalue().splitlines() == [
-        "line 2: bad answer 'maybe' to 2.2.1: use yes, no or n/a",
+        "line 2: bad answer to 2.2.1: 'maybe' is not an answer: use yes, no or n/a",
         "line 3: unknown question code '2.9.9': not in the pdu-2021 framework",
     ]
     assert nothing_written(inspection)
@@ -260,3 +265,227 @@ def test_imported_rows_are_in_the_history_with_the_import_as_their_source():
     assert report.ok
     for event in (CaseReviewEvent.objects.get(case_reference="H100001"), AnswerEvent.objects.get()):
         assert event.pgh_context.metadata["reason"] == "imported from a CSV file"
+
+
+# Reading the file: quotes, encodings, NUL bytes, ragged rows, limits -----------------------------------------------
+
+
+def write_bytes(tmp_path, data: bytes):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(data)
+    return str(path)
+
+
+def command_problems(inspection, path) -> list[str]:
+    """Runs the command on a file that must be refused; the problems it printed."""
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command(
+            "import_case_reviews", path, "--inspection", inspection.reference, stderr=err, stdout=io.StringIO()
+        )
+    return err.getvalue().splitlines()
+
+
+UNTERMINATED = (
+    "case_reference,case_type,question,answer,note\n"
+    'A100001,community,2.2.1,yes,"the note never closes\n'
+    "A100002,community,2.2.1,no,a case of its own\n"
+)
+
+
+@pytest.mark.django_db
+def test_an_unterminated_quote_is_refused_on_the_line_it_opens_and_does_not_swallow_the_next_case(inspection, tmp_path):
+    problems = command_problems(inspection, write_bytes(tmp_path, UNTERMINATED.encode()))
+    assert problems == [
+        "line 2: a quote opens cell 5 (note) and is not closed on this line: a cell may not contain a line break, "
+        'and a quote inside a quoted cell is written twice ("")'
+    ]
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+def test_a_nul_byte_in_a_note_is_a_line_numbered_problem_not_a_traceback(inspection, tmp_path):
+    data = b"case_reference,case_type,question,answer,note\nA100001,community,2.2.1,yes,ok\n"
+    data += b"A100002,community,2.2.1,no,a\x00b\n"
+    problems = command_problems(inspection, write_bytes(tmp_path, data))
+    assert problems == [
+        "line 3: the line has a NUL character at position 29: is the file plain text, saved as “CSV UTF-8”?"
+    ]
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+def test_a_latin1_file_is_refused_on_each_line_that_is_not_utf8(inspection, tmp_path):
+    text = "case_reference,case_type,question,answer,note\nA100001,community,2.2.1,yes,fine\n"
+    text += "A100002,community,2.2.1,no,café\n"
+    problems = command_problems(inspection, write_bytes(tmp_path, text.encode("latin-1")))
+    assert len(problems) == 1
+    assert problems[0].startswith("line 3: the line is not UTF-8 text: byte 0xE9 at byte 31 (“é” in Latin-1")
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_refused_on_line_1(inspection, tmp_path, encoding):
+    problems = command_problems(inspection, write_bytes(tmp_path, good_file().encode(encoding)))
+    assert problems == ["line 1: the file is UTF-16 text, not UTF-8: save it as “CSV UTF-8 (comma delimited)”"]
+    assert nothing_written(inspection)
+
+
+LINE_PROBLEMS = {
+    "text after a closing quote": (
+        'A100001,community,2.2.1,yes,"said "no" twice"',
+        'cell 5 (note) has text after its closing quote: a quote inside a quoted cell is written twice ("")',
+    ),
+    "a carriage return inside a line": (
+        "A100001,community,2.2.1,yes,one\rtwo",
+        "the line has a carriage return inside it: a cell may not contain a line break",
+    ),
+    "a note over the limit": (
+        "A100001,community,2.2.1,yes," + "x" * 10_001,
+        "the note has 10,001 characters; a note may have at most 10,000",
+    ),
+    "a line over the limit": (
+        "A100001,community,2.2.1,yes," + "x" * 70_000,
+        "the line is longer than 65,536 bytes (a note has at most 10,000 characters)",
+    ),
+    "too few cells": ("A100001,community,2.2.1", "the row has 3 cells but the header has 5 columns"),
+    "too many cells": ("A100001,community,2.2.1,yes,note,more", "the row has 6 cells but the header has 5 columns"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", list(LINE_PROBLEMS))
+def test_each_kind_of_unreadable_line_is_refused_with_its_line_number(inspection, tmp_path, kind):
+    line, message = LINE_PROBLEMS[kind]
+    data = f"case_reference,case_type,question,answer,note\nA100002,community,2.2.1,yes,\n{line}\n".encode()
+    assert command_problems(inspection, write_bytes(tmp_path, data)) == [f"line 3: {message}"]
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+def test_a_note_at_the_limit_with_quotes_commas_and_tabs_is_imported_exactly(inspection, tmp_path):
+    note = ('He said "no", twice\tthen left. ' * 400)[:10_000]
+    quoted = '"' + note.replace('"', '""') + '"'
+    data = f"case_reference,case_type,question,answer,note\nA100001,community,2.2.1,yes,{quoted}\n".encode()
+    call_command(
+        "import_case_reviews", write_bytes(tmp_path, data), "--inspection", inspection.reference, stdout=io.StringIO()
+    )
+    assert Answer.objects.get().note == note.strip()
+
+
+@pytest.mark.django_db
+def test_blank_lines_and_rows_of_empty_cells_are_skipped(inspection):
+    text = "case_reference,case_type,question,answer\r\n\r\nA100001,community,2.2.1,yes\r\n,,,\r\n\r\n"
+    report = run_import(inspection, text)
+    assert report.ok and (report.case_reviews, report.answers) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_empty_attribute_cells_mean_not_recorded_or_the_default(inspection):
+    header = (
+        "case_reference,case_type,court_report,question,answer,tier,domestic_abuse,same_practitioner,mappa_category"
+    )
+    report = run_import(inspection, f"{header}\nA100001,community,,2.2.1,yes,,,,\n")
+    assert report.ok, report.problems
+    review = CaseReview.objects.get()
+    assert (
+        review.court_report,
+        review.tier,
+        review.domestic_abuse,
+        review.same_practitioner,
+        review.mappa_category,
+    ) == (
+        "none",
+        "",
+        False,
+        None,
+        "none",
+    )
+
+
+@pytest.mark.django_db
+def test_a_file_with_very_many_problems_lists_the_first_500_and_counts_the_rest(inspection, tmp_path):
+    rows = "".join(f"A1{n:05d},community,2.2.1,maybe\n" for n in range(600))
+    problems = command_problems(
+        inspection, write_bytes(tmp_path, f"case_reference,case_type,question,answer\n{rows}".encode())
+    )
+    assert len(problems) == 501 and problems[-1] == "… and 100 more problems, not listed"
+
+
+# Checked without the lock, re-checked under it -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_case_added_while_the_file_was_checked_is_refused_under_the_lock(inspection, monkeypatch):
+    from casework import imports
+
+    first_check = imports._refuse_cases_already_there
+
+    def someone_adds_a_case_meanwhile(**kwargs):
+        first_check(**kwargs)
+        monkeypatch.setattr(imports, "_refuse_cases_already_there", first_check)
+        CaseReviewFactory(inspection=inspection, case_reference="A100003")
+
+    monkeypatch.setattr(imports, "_refuse_cases_already_there", someone_adds_a_case_meanwhile)
+    report = run_import(inspection, good_file())
+    assert [str(p) for p in report.problems] == [f"line 30: case A100003 is already in {inspection.reference}"]
+    assert not report.written
+    assert list(CaseReview.objects.values_list("case_reference", flat=True)) == ["A100003"]
+    assert not Answer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_inspection_published_while_the_file_was_checked_is_refused_under_the_lock(inspection, monkeypatch):
+    from casework import imports
+
+    first_check = imports._refuse_cases_already_there
+
+    def the_lead_publishes_meanwhile(**kwargs):
+        first_check(**kwargs)
+        Inspection.objects.filter(pk=inspection.pk).update(status="published", published_on="2024-09-01")
+
+    monkeypatch.setattr(imports, "_refuse_cases_already_there", the_lead_publishes_meanwhile)
+    report = run_import(inspection, good_file())
+    assert [str(p) for p in report.problems] == [
+        f"{inspection.reference} is published: case reviews cannot be imported into it"
+    ]
+    assert nothing_written(inspection)
+
+
+@pytest.mark.django_db
+def test_a_dry_run_makes_every_check_a_real_run_makes(inspection):
+    CaseReviewFactory(inspection=inspection, case_reference="A100004")
+    report = run_import(inspection, good_file(), dry_run=True)
+    assert [(p.line, p.message) for p in report.problems] == [
+        (43, f"case A100004 is already in {inspection.reference}")
+    ]
+
+
+@pytest.mark.django_db
+def test_progress_is_reported_for_every_row_checked_and_every_answer_written(inspection):
+    seen: dict[str, int] = {}
+
+    def progress(step, rows):
+        seen[step] = seen.get(step, 0) + rows
+
+    report = run_import(inspection, good_file(), progress=progress)
+    assert report.written
+    assert seen == {"check": 80, "write": 80}
+
+
+@pytest.mark.django_db
+def test_the_command_without_a_terminal_or_with_no_progress_prints_no_bar(inspection, tmp_path):
+    path = write_bytes(tmp_path, good_file().encode())
+    err = io.StringIO()
+    call_command(
+        "import_case_reviews",
+        path,
+        "--inspection",
+        inspection.reference,
+        "--no-progress",
+        stderr=err,
+        stdout=io.StringIO(),
+    )
+    assert err.getvalue() == ""
+    assert CaseReview.objects.filter(inspection=inspection).count() == 6
