@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import User
-from inspections.choices import AnswerValue
+from inspections.choices import AnswerValue, parse_yes_no
 from inspections.models import Question
 
 from .models import CaseReview
@@ -28,8 +28,46 @@ class VersionedForm(GovukIdsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class YesNoField(forms.TypedChoiceField):
+    """A GOV.UK yes/no radio group for a boolean.
+
+    Only the two offered values are accepted: anything else is an error naming the field,
+    never a guess (Django's BooleanField reads any non-empty text, "maybe" too, as True).
+    The offered value is read by the project's one yes/no parser.
+    """
+
+    widget = forms.RadioSelect
+
+    def __init__(self, *, label: str, required: bool = True, **kwargs):
+        message = f"Select yes or no for {label[0].lower()}{label[1:]}"
+        super().__init__(
+            choices=[("yes", "Yes"), ("no", "No")],
+            coerce=parse_yes_no,
+            empty_value=None,
+            required=required,
+            label=label,
+            error_messages={"required": message, "invalid_choice": message},
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        """The radio to check for a stored True or False; posted text is shown as it came."""
+        if value is True:
+            return "yes"
+        if value is False:
+            return "no"
+        return value
+
+    def has_changed(self, initial, data) -> bool:
+        return (self.prepare_value(initial) or "") != (data or "")
+
+
 class CaseDetailsForm(GovukIdsMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    domestic_abuse = YesNoField(label="Domestic abuse concerns")
+    child_safeguarding = YesNoField(label="Child safeguarding concerns")
+    # Nullable: "not recorded" is a stored answer for this one.
+    same_practitioner = YesNoField(label="Same practitioner throughout", required=False)
     reason = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -40,11 +78,6 @@ class CaseDetailsForm(GovukIdsMixin, forms.ModelForm):
     class Meta:
         model = CaseReview
         fields = ATTRIBUTE_FIELDS
-        widgets = {
-            "domestic_abuse": forms.RadioSelect(choices=[(True, "Yes"), (False, "No")]),
-            "child_safeguarding": forms.RadioSelect(choices=[(True, "Yes"), (False, "No")]),
-            "same_practitioner": forms.RadioSelect(choices=[(True, "Yes"), (False, "No")]),
-        }
         labels = {"practitioner_months_in_service": "Practitioner's months in service"}
 
     def attributes(self) -> dict:

@@ -9,3 +9,9 @@ urlpatterns = [
     path("inspections/", include("ratings.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The GOV.UK error pages (web/errors.py); the 405 page comes from web.middleware.
+handler400 = "web.errors.bad_request"
+handler403 = "web.errors.permission_denied"
+handler404 = "web.errors.page_not_found"
+handler500 = "web.errors.server_error"

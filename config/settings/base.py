@@ -45,6 +45,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view: NUL and control characters in the address are refused with 404/400 (a
+    # query would fail on them), and an empty 405 gets the GOV.UK page. After authentication,
+    # so the error pages show the user's navigation.
+    "web.middleware.HostileInputMiddleware",
+    "web.middleware.MethodNotAllowedPageMiddleware",
     # Every page needs a signed-in user unless its view says otherwise (login_not_required):
     # a new view cannot be left open by a forgotten decorator. DRF views opt out and authenticate themselves.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
