@@ -19,21 +19,15 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from accounts.models import User
-from inspections.access import is_lead_on
+from inspections.access import require_lead
 from inspections.choices import AnswerValue
+from inspections.errors import Refused
 from inspections.models import Inspection, Question, TeamMember
 
+from .access import require_change_case_review
 from .models import Answer, CaseReview, QAComment
 
 ATTRIBUTE_FIELDS = CaseReview.ATTRIBUTE_FIELDS
-
-
-class CaseworkError(Exception):
-    """A refusal the user can act on; the message says what is wrong."""
-
-
-class ReviewLocked(CaseworkError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -46,13 +40,16 @@ class Change:
     at: datetime | None
 
 
-class StaleEdit(CaseworkError):
+class StaleEdit(Refused):
+    """A save from a version someone else has moved on since; carries the current review and what changed."""
+
     def __init__(self, *, review: CaseReview, changes: list[Change]):
         self.review = review
         self.changes = changes
         super().__init__(
             "This case review was changed by someone else while you were editing it. "
-            "Nothing you entered has been saved."
+            "Nothing you entered has been saved.",
+            code="stale",
         )
 
 
@@ -78,9 +75,9 @@ def applicable_questions(*, framework_id: int, case_type: str, court_report: str
 def _lock(review: CaseReview) -> CaseReview:
     locked = CaseReview.objects.select_for_update().select_related("inspection").get(pk=review.pk)
     if locked.inspection.is_locked:
-        raise ReviewLocked("This inspection is published, so its case reviews are read-only.")
+        raise Refused("This inspection is published, so its case reviews are read-only.", code="locked")
     if locked.archived_at is not None:
-        raise ReviewLocked("This case review has been archived.")
+        raise Refused("This case review has been archived.", code="archived")
     return locked
 
 
@@ -120,8 +117,9 @@ def changes_since(review: CaseReview, version: int) -> list[Change]:
 def case_review_create(
     *, inspection: Inspection, case_reference: str, inspector: User | None, by: User, **attributes
 ) -> CaseReview:
+    require_lead(inspection=inspection, by=by, action="add a case to its sample")
     if inspection.is_locked:
-        raise ReviewLocked("This inspection is published, so no cases can be added.")
+        raise Refused("This inspection is published, so no cases can be added.", code="locked")
     if inspector is not None and not TeamMember.objects.filter(inspection=inspection, user=inspector).exists():
         raise ValidationError({"inspector": "Choose an inspector on this inspection's team."})
     unknown = set(attributes) - set(ATTRIBUTE_FIELDS)
@@ -152,6 +150,7 @@ def case_review_save(
     answers = answers or {}
     with transaction.atomic():
         current = _lock(review)
+        require_change_case_review(review=current, by=by)
         if current.version != expected_version:
             raise StaleEdit(review=current, changes=changes_since(current, expected_version))
 
@@ -248,20 +247,16 @@ def case_review_submit(*, review: CaseReview, by: User, expected_version: int) -
     """Send a complete case for quality assurance; every applicable question must be answered."""
     with transaction.atomic():
         current = _lock(review)
+        require_change_case_review(review=current, by=by)
         if current.version != expected_version:
             raise StaleEdit(review=current, changes=changes_since(current, expected_version))
         if current.status not in (CaseReview.Status.DRAFT, CaseReview.Status.RETURNED):
-            raise CaseworkError(f"This case review is {current.get_status_display().lower()} already.")
+            raise Refused(f"This case review is {current.get_status_display().lower()} already.", code="wrong_state")
         missing = missing_answers(current)
         if missing:
             raise ValidationError({q.code: f"Answer {q.code}: {q.text}" for q in missing})
         current.qa_comments.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
         return _transition(current, to=CaseReview.Status.SUBMITTED, by=by, reason="submitted for quality assurance")
-
-
-def _require_lead(review: CaseReview, by: User) -> None:
-    if not is_lead_on(by, review.inspection):
-        raise CaseworkError("Only the inspection's lead inspector can do this.")
 
 
 def case_review_return(*, review: CaseReview, by: User, comments: Mapping[str | None, str]) -> CaseReview:
@@ -271,9 +266,9 @@ def case_review_return(*, review: CaseReview, by: User, comments: Mapping[str | 
         raise ValidationError({"comments": "Add at least one comment saying what needs to change"})
     with transaction.atomic():
         current = _lock(review)
-        _require_lead(current, by)
+        require_lead(inspection=current.inspection, by=by, action="return a case review with comments")
         if current.status != CaseReview.Status.SUBMITTED:
-            raise CaseworkError("Only a submitted case review can be returned.")
+            raise Refused("Only a submitted case review can be returned.", code="wrong_state")
         questions = {
             q.code: q for q in Question.objects.filter(framework_id=current.inspection.framework_id, code__in=comments)
         }
@@ -291,9 +286,9 @@ def case_review_return(*, review: CaseReview, by: User, comments: Mapping[str | 
 def case_review_moderate(*, review: CaseReview, by: User) -> CaseReview:
     with transaction.atomic():
         current = _lock(review)
-        _require_lead(current, by)
+        require_lead(inspection=current.inspection, by=by, action="moderate a case review")
         if current.status != CaseReview.Status.SUBMITTED:
-            raise CaseworkError("Only a submitted case review can be moderated.")
+            raise Refused("Only a submitted case review can be moderated.", code="wrong_state")
         return _transition(current, to=CaseReview.Status.MODERATED, by=by, reason="moderated")
 
 
@@ -302,7 +297,7 @@ def case_review_reassign(*, review: CaseReview, to: User, by: User, reason: str)
         raise ValidationError({"reason": "Give a reason for reassigning the case"})
     with transaction.atomic():
         current = _lock(review)
-        _require_lead(current, by)
+        require_lead(inspection=current.inspection, by=by, action="reassign a case review")
         if not TeamMember.objects.filter(inspection=current.inspection, user=to).exists():
             raise ValidationError({"inspector": "Choose an inspector on this inspection's team"})
         if current.inspector_id == to.pk:

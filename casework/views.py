@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from inspections.access import can_view_case_data, inspection_for, is_lead_on
+from inspections.errors import Refused
+from inspections.refusals import refusal_message
 
 from . import services
 from .access import can_change_case_review, case_review_for
@@ -144,6 +146,11 @@ def section(request: HttpRequest, reference: str, case_reference: str, slug: str
                 if autosave:
                     return JsonResponse({"saved": False, "stale": True, "message": str(stale)}, status=409)
                 return _stale_response(request, template, context, stale, form)
+            except Refused as refused:
+                message = refusal_message(refused)
+                if autosave:
+                    return JsonResponse({"saved": False, "message": message}, status=409)
+                form.add_error(None, message)
             except ValidationError as error:
                 _form_errors(form, error, prefix=ANSWER_PREFIX)
             else:
@@ -215,8 +222,8 @@ def submit(request: HttpRequest, reference: str, case_reference: str) -> HttpRes
         services.case_review_submit(review=review, by=request.user, expected_version=version)
     except services.StaleEdit as stale:
         messages.error(request, f"{stale} Check the latest answers, then submit again.")
-    except services.CaseworkError as refused:
-        messages.error(request, str(refused))
+    except Refused as refused:
+        messages.error(request, refusal_message(refused))
     except ValidationError as missing:
         return _case_page(request, review, status=400, missing=missing.message_dict)
     else:
@@ -251,8 +258,8 @@ def return_review(request: HttpRequest, reference: str, case_reference: str) -> 
             services.case_review_return(review=review, by=request.user, comments=form.comments())
         except ValidationError as error:
             form.add_error("general", " ".join(error.messages))
-        except services.CaseworkError as refused:
-            form.add_error(None, str(refused))
+        except Refused as refused:
+            form.add_error(None, refusal_message(refused))
         else:
             messages.success(request, f"{review.case_reference} returned to {review.inspector or 'its inspector'}")
             return redirect(_review_url(review))
@@ -272,8 +279,8 @@ def moderate(request: HttpRequest, reference: str, case_reference: str) -> HttpR
     review = _lead_review(request, reference, case_reference)
     try:
         services.case_review_moderate(review=review, by=request.user)
-    except services.CaseworkError as refused:
-        messages.error(request, str(refused))
+    except Refused as refused:
+        messages.error(request, refusal_message(refused))
     else:
         messages.success(request, f"{review.case_reference} moderated")
     return redirect(_review_url(review))
@@ -291,8 +298,8 @@ def reassign(request: HttpRequest, reference: str, case_reference: str) -> HttpR
             )
         except ValidationError as error:
             _form_errors(form, error)
-        except services.CaseworkError as refused:
-            form.add_error(None, str(refused))
+        except Refused as refused:
+            form.add_error(None, refusal_message(refused))
         else:
             messages.success(request, f"{review.case_reference} reassigned to {form.cleaned_data['inspector']}")
             return redirect(_review_url(review))
@@ -325,8 +332,8 @@ def new_case(request: HttpRequest, reference: str) -> HttpResponse:
             )
         except ValidationError as error:
             _form_errors(form, error)
-        except services.CaseworkError as refused:
-            form.add_error(None, str(refused))
+        except Refused as refused:
+            form.add_error(None, refusal_message(refused))
         else:
             messages.success(request, f"{review.case_reference} added to the sample")
             return redirect(_review_url(review, "case_details"))
