@@ -8,6 +8,7 @@ from django.http import Http404
 
 from accounts.models import User
 from inspections.access import is_lead_on
+from inspections.errors import Refused
 from inspections.models import TeamMember
 
 from .models import CaseReview
@@ -31,15 +32,36 @@ def case_reviews_visible_to(user: User) -> QuerySet[CaseReview]:
     return reviews.none()
 
 
-def can_change_case_review(user: User, review: CaseReview) -> bool:
+def require_change_case_review(*, review: CaseReview, by: User) -> None:
+    """Who may change a case review, the one rule: its lead (or an administrator) while the case is
+    live, or its assigned inspector while it is a draft or returned. Refused otherwise, saying why."""
     # Checked first: an anonymous user's pk (None) would otherwise "match" an unassigned case.
-    if not user.is_authenticated or not user.is_active:
+    if not by.is_authenticated or not by.is_active:
+        raise Refused("Sign in to change a case review.", code="not_allowed")
+    if review.inspection.is_locked:
+        raise Refused(f"{review.inspection.reference} is published, so its case reviews are read-only.", code="locked")
+    if review.archived_at is not None:
+        raise Refused("This case review has been archived.", code="archived")
+    if is_lead_on(by, review.inspection):
+        return
+    if review.inspector_id != by.pk:
+        raise Refused(
+            "Only the inspector assigned to this case or the inspection's lead inspector may change it.",
+            code="not_allowed",
+        )
+    if review.status not in EDITABLE_BY_INSPECTOR:
+        raise Refused(
+            f"This case review is {review.get_status_display().lower()}: only the lead inspector can change it now.",
+            code="wrong_state",
+        )
+
+
+def can_change_case_review(user: User, review: CaseReview) -> bool:
+    try:
+        require_change_case_review(review=review, by=user)
+    except Refused:
         return False
-    if review.inspection.is_locked or review.archived_at is not None:
-        return False
-    if is_lead_on(user, review.inspection):
-        return True
-    return review.inspector_id == user.pk and review.status in EDITABLE_BY_INSPECTOR
+    return True
 
 
 def case_review_for(user: User, reference: str, case_reference: str, *, change: bool = False) -> CaseReview:

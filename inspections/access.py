@@ -12,6 +12,7 @@ from django.http import Http404
 
 from accounts.models import User
 
+from .errors import Refused
 from .models import Inspection, TeamMember
 
 
@@ -46,6 +47,17 @@ def is_lead_on(user: User, inspection: Inspection) -> bool:
         and user.is_active
         and (user.is_administrator or team_role(user, inspection) == TeamMember.Role.LEAD_INSPECTOR)
     )
+
+
+def require_lead(*, inspection: Inspection, by: User, action: str = "do this") -> None:
+    """The one lead check of every writing service: refused (code "not_lead") unless `by` leads the inspection.
+
+    Administrators pass too, as `is_lead_on` allows.
+    """
+    if not is_lead_on(by, inspection):
+        raise Refused(
+            f"Only the lead inspector of {inspection.reference} or an administrator may {action}.", code="not_lead"
+        )
 
 
 def can_view_inspection(user: User, inspection: Inspection) -> bool:

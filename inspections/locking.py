@@ -14,23 +14,19 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .access import is_lead_on
+from .access import require_lead
+from .errors import Refused
 from .models import Inspection, LockEvent
-
-
-class LockError(Exception):
-    pass
 
 
 def inspection_unlock(*, inspection: Inspection, by: User, reason: str) -> Inspection:
     if not reason.strip():
         raise ValidationError({"reason": "Give a reason for unlocking a published inspection"})
-    if not is_lead_on(by, inspection):
-        raise LockError("Only the inspection's lead inspector can unlock it.")
+    require_lead(inspection=inspection, by=by, action="unlock it")
     with transaction.atomic(), pghistory.context(user=by.pk, reason=reason.strip()):
         current = Inspection.objects.select_for_update().get(pk=inspection.pk)
         if not current.is_locked:
-            raise LockError("This inspection is not locked.")
+            raise Refused("This inspection is not locked.", code="wrong_state")
         current.unlocked_at = timezone.now()
         current.save(update_fields=["unlocked_at", "updated_at"])
         LockEvent.objects.create(inspection=current, action=LockEvent.Action.UNLOCKED, reason=reason.strip(), by=by)
@@ -39,12 +35,11 @@ def inspection_unlock(*, inspection: Inspection, by: User, reason: str) -> Inspe
 
 def inspection_relock(*, inspection: Inspection, by: User, reason: str) -> Inspection:
     """Lock again without republishing; ratings.services.inspection_publish also relocks with a new snapshot."""
-    if not is_lead_on(by, inspection):
-        raise LockError("Only the inspection's lead inspector can lock it.")
+    require_lead(inspection=inspection, by=by, action="lock it")
     with transaction.atomic():
         current = Inspection.objects.select_for_update().get(pk=inspection.pk)
         if current.unlocked_at is None:
-            raise LockError("This inspection is not unlocked.")
+            raise Refused("This inspection is not unlocked.", code="wrong_state")
         current.unlocked_at = None
         current.save(update_fields=["unlocked_at", "updated_at"])
         LockEvent.objects.create(

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime
 
 import pghistory
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from regions.models import PDU
 
-from .access import is_lead_on
+from .access import require_lead
 from .choices import Rating
+from .errors import Refused
 from .models import Framework, Inspection, OrganisationalJudgement, Standard, reference_validator
 
 DEFAULT_FRAMEWORK = "pdu-2021"
@@ -68,11 +69,6 @@ def inspection_create(
         raise
 
 
-def _lead_only(*, inspection: Inspection, by: User, action: str) -> None:
-    if not is_lead_on(by, inspection):
-        raise PermissionDenied(f"Only the lead inspector of {inspection.reference} or an administrator may {action}")
-
-
 def _for_update(inspection: Inspection) -> Inspection:
     """Re-read the inspection under a row lock, so a change cannot interleave with publishing."""
     return Inspection.objects.select_for_update().get(pk=inspection.pk)
@@ -87,7 +83,7 @@ def organisational_judgement_record(
     standard's rating comes from the case data, and the ratings panel moves it
     with an override instead.
     """
-    _lead_only(inspection=inspection, by=by, action="record the team's judgements")
+    require_lead(inspection=inspection, by=by, action="record the team's judgements")
     errors: dict[str, list[str]] = {}
     rationale = (rationale or "").strip()
     if rating not in Rating.values:
@@ -108,7 +104,7 @@ def organisational_judgement_record(
     with transaction.atomic(), pghistory.context(user=by.pk, reason=f"judgement on {standard.code} recorded"):
         current = _for_update(inspection)
         if current.is_locked:
-            raise ValidationError(
+            raise Refused(
                 f"{current.reference} is published and locked: unlock it with a reason before changing a judgement",
                 code="locked",
             )
@@ -134,11 +130,11 @@ def inspection_advance(*, inspection: Inspection, by: User, expected_status: str
     `expected_status` is the status the user saw: when it has moved on since (a
     second click, another lead), nothing changes, so a step is never skipped.
     """
-    _lead_only(inspection=inspection, by=by, action="move it to its next stage")
+    require_lead(inspection=inspection, by=by, action="move it to its next stage")
     with transaction.atomic(), pghistory.context(user=by.pk):
         current = _for_update(inspection)
         if expected_status is not None and current.status != expected_status:
-            raise ValidationError(
+            raise Refused(
                 f"{current.reference} has already moved to {current.get_status_display().lower()}: nothing was changed",
                 code="stale",
             )
@@ -148,7 +144,7 @@ def inspection_advance(*, inspection: Inspection, by: User, expected_status: str
                 message = f"{current.reference} is at the ratings panel: its next step is publication"
             else:
                 message = f"{current.reference} is published: it has no further stage"
-            raise ValidationError(message, code="last_step")
+            raise Refused(message, code="wrong_state")
         current.status = following
         current.save(update_fields=["status", "updated_at"])
     inspection.status = current.status

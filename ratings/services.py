@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from inspections.access import is_lead_on
+from inspections.access import require_lead
 from inspections.choices import Rating
+from inspections.errors import Refused
 from inspections.models import Inspection, LockEvent, Standard
 
 from . import serialise
 from .explain import label
 from .models import RatingOverride, RatingsSnapshot
 from .selectors import draft_case_counts, inspection_ratings
-
-
-def _check_lead(*, inspection: Inspection, by: User, action: str) -> None:
-    if not is_lead_on(by, inspection):
-        raise PermissionDenied(f"Only the lead inspector of {inspection.reference} or an administrator may {action}")
 
 
 def _locked_for_update(inspection: Inspection) -> Inspection:
@@ -42,11 +38,11 @@ def rating_override_record(
     if to_rating not in Rating.values:
         raise ValidationError(f"{to_rating!r} is not a rating", code="bad_rating")
     to_rating = Rating(to_rating)
-    _check_lead(inspection=inspection, by=by, action="record a ratings panel decision")
+    require_lead(inspection=inspection, by=by, action="record a ratings panel decision")
     with transaction.atomic():
         inspection = _locked_for_update(inspection)
         if inspection.is_locked:
-            raise ValidationError(
+            raise Refused(
                 f"{inspection.reference} is published and locked: its ratings can no longer be moved", code="locked"
             )
         if standard.framework_id != inspection.framework_id:
@@ -75,23 +71,23 @@ def rating_override_record(
 
 def rating_override_remove(*, inspection: Inspection, standard: Standard, by: User) -> None:
     """Withdraw the ratings panel's override, so the standard takes its derived rating again."""
-    _check_lead(inspection=inspection, by=by, action="withdraw a ratings panel decision")
+    require_lead(inspection=inspection, by=by, action="withdraw a ratings panel decision")
     with transaction.atomic():
         inspection = _locked_for_update(inspection)
         if inspection.is_locked:
-            raise ValidationError(
+            raise Refused(
                 f"{inspection.reference} is published and locked: its ratings can no longer be moved", code="locked"
             )
         deleted, _ = RatingOverride.objects.filter(inspection=inspection, standard=standard).delete()
         if not deleted:
-            raise ValidationError(f"{standard.code} has no ratings panel override to remove", code="no_override")
+            raise Refused(f"{standard.code} has no ratings panel override to remove", code="wrong_state")
 
 
 def _take(*, inspection: Inspection, kind: str, by: User) -> RatingsSnapshot:
     result = inspection_ratings(inspection)
     if result.score is None:
         missing = "; ".join(f"{code}: {why}" for code, why in result.missing.items())
-        raise ValidationError(
+        raise Refused(
             f"{inspection.reference} cannot be confirmed or published while standards have no rating ({missing})",
             code="incomplete",
         )
@@ -116,18 +112,18 @@ def ratings_snapshot_take(*, inspection: Inspection, kind: RatingsSnapshot.Kind 
     inspection) and is what published ratings are read from.
     """
     kind = RatingsSnapshot.Kind(kind)
-    _check_lead(inspection=inspection, by=by, action="confirm or publish its ratings")
+    require_lead(inspection=inspection, by=by, action="confirm or publish its ratings")
     with transaction.atomic():
         inspection = _locked_for_update(inspection)
         if kind == RatingsSnapshot.Kind.PANEL_CONFIRMED and inspection.status != Inspection.Status.RATINGS_PANEL:
-            raise ValidationError(
+            raise Refused(
                 f"{inspection.reference} is at {inspection.get_status_display().lower()}, not the ratings panel: "
                 "the panel cannot confirm its ratings now",
-                code="wrong_status",
+                code="wrong_state",
             )
         if kind == RatingsSnapshot.Kind.PUBLISHED and not inspection.is_published:
-            raise ValidationError(
-                f"{inspection.reference} is not published: publish it with inspection_publish", code="not_published"
+            raise Refused(
+                f"{inspection.reference} is not published: publish it with inspection_publish", code="wrong_state"
             )
         return _take(inspection=inspection, kind=kind, by=by)
 
@@ -144,24 +140,24 @@ def inspection_publish(
     be in draft: a published rating must rest on finished case reviews and must
     never be a partial score.
     """
-    _check_lead(inspection=inspection, by=by, action="publish it")
+    require_lead(inspection=inspection, by=by, action="publish it")
     with transaction.atomic():
         locked = _locked_for_update(inspection)
         republishing = locked.is_published and locked.unlocked_at is not None
         if locked.is_locked:
-            raise ValidationError(f"{locked.reference} is already published and locked", code="published")
+            raise Refused(f"{locked.reference} is already published and locked", code="locked")
         if locked.status != Inspection.Status.RATINGS_PANEL and not republishing:
-            raise ValidationError(
+            raise Refused(
                 f"{locked.reference} is at {locked.get_status_display().lower()}: "
                 "only an inspection at the ratings panel can be published",
-                code="wrong_status",
+                code="wrong_state",
             )
         drafts = draft_case_counts([locked.id]).get(locked.id, 0)
         if drafts:
-            raise ValidationError(
+            raise Refused(
                 f"{locked.reference} has {drafts} case review{'s' if drafts != 1 else ''} still in draft or returned: "
                 "submit or archive them before publishing",
-                code="drafts",
+                code="incomplete",
             )
         snapshot = _take(inspection=locked, kind=RatingsSnapshot.Kind.PUBLISHED, by=by)
         locked.status = Inspection.Status.PUBLISHED

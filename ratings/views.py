@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from inspections.access import inspection_for, is_lead_on
-from inspections.locking import LockError, inspection_relock, inspection_unlock
+from inspections.errors import Refused
+from inspections.locking import inspection_relock, inspection_unlock
 from inspections.models import Inspection, OrganisationalJudgement, Standard
+from inspections.refusals import refusal_message
 from inspections.selectors import lock_events
 from inspections.services import ADVANCE_TO, inspection_advance, organisational_judgement_record
 
@@ -137,6 +139,8 @@ def judgement(request: HttpRequest, reference: str, code: str) -> HttpResponse:
                     rationale=form.cleaned_data["rationale"],
                     by=request.user,
                 )
+            except Refused as refused:
+                form.add_error(None, refusal_message(refused))
             except ValidationError as error:
                 _form_errors(form, error)
             else:
@@ -167,6 +171,8 @@ def override(request: HttpRequest, reference: str, code: str) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                     by=request.user,
                 )
+            except Refused as refused:
+                form.add_error(None, refusal_message(refused))
             except ValidationError as error:
                 _form_errors(form, error, OVERRIDE_ERROR_FIELDS)
             else:
@@ -186,8 +192,8 @@ def override_remove(request: HttpRequest, reference: str, code: str) -> HttpResp
     standard = _standard(inspection, code)
     try:
         rating_override_remove(inspection=inspection, standard=standard, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except Refused as refused:
+        messages.error(request, refusal_message(refused))
         return redirect(_ratings_url(inspection, "override", code=standard.code))
     messages.success(request, f"The ratings panel's decision on {standard.code} removed: it takes its own rating again")
     return redirect(_ratings_url(inspection) + f"#standard-{standard.code}")
@@ -198,8 +204,8 @@ def advance(request: HttpRequest, reference: str) -> HttpResponse:
     inspection = _lead_inspection(request, reference)
     try:
         inspection_advance(inspection=inspection, by=request.user, expected_status=request.POST.get("from_status"))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except Refused as refused:
+        messages.error(request, refusal_message(refused))
     else:
         messages.success(request, f"{inspection.reference} moved to {inspection.get_status_display().lower()}")
     return redirect(_ratings_url(inspection))
@@ -212,8 +218,8 @@ def publish(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST":
         try:
             inspection_publish(inspection=inspection, by=request.user)
-        except ValidationError as error:
-            errors = [{"href": "#publish", "text": text} for text in error.messages]
+        except Refused as refused:
+            errors = [{"href": "#publish", "text": refusal_message(refused)}]
         else:
             messages.success(request, f"{inspection.reference} published: its case reviews and ratings are locked")
             return redirect(_ratings_url(inspection))
@@ -260,8 +266,8 @@ def unlock(request: HttpRequest, reference: str) -> HttpResponse:
             inspection_unlock(inspection=inspection, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             _form_errors(form, error)
-        except LockError as refused:
-            form.add_error(None, str(refused))
+        except Refused as refused:
+            form.add_error(None, refusal_message(refused))
         else:
             messages.success(request, f"{inspection.reference} unlocked for corrections")
             return redirect(_ratings_url(inspection))
@@ -275,8 +281,8 @@ def relock(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         try:
             inspection_relock(inspection=inspection, by=request.user, reason=form.cleaned_data["reason"])
-        except LockError as refused:
-            form.add_error(None, str(refused))
+        except Refused as refused:
+            form.add_error(None, refusal_message(refused))
         else:
             messages.success(request, f"{inspection.reference} locked again, with the ratings as last published")
             return redirect(_ratings_url(inspection))

@@ -9,6 +9,7 @@ from django.db import IntegrityError, InternalError, transaction
 from casework import services
 from casework.models import Answer, CaseReview, QAComment
 from casework.services import AnswerInput, StaleEdit
+from inspections.errors import Refused
 
 from .factories import CaseReviewFactory, UserFactory
 
@@ -120,8 +121,9 @@ def test_submit_names_every_missing_answer_then_accepts_a_complete_case(review, 
 def test_quality_assurance_return_resubmit_and_moderate(review, inspector, lead_inspector):
     services.case_review_save(review=review, by=inspector, expected_version=1, answers=all_yes(review))
     services.case_review_submit(review=review, by=inspector, expected_version=2)
-    with pytest.raises(services.CaseworkError, match="lead inspector"):
+    with pytest.raises(Refused, match="lead inspector") as refused:
         services.case_review_return(review=review, by=inspector, comments={"2.2.3": "Check"})
+    assert refused.value.code == "not_lead"
     with pytest.raises(ValidationError, match="at least one comment"):
         services.case_review_return(review=review, by=lead_inspector, comments={"2.2.3": "  "})
     returned = services.case_review_return(
@@ -177,10 +179,11 @@ def test_a_published_inspection_is_read_only_on_every_write_path(review, inspect
     inspection = review.inspection
     inspection.status, inspection.published_on = "published", datetime.date(2024, 9, 1)
     inspection.save()
-    with pytest.raises(services.ReviewLocked):
+    with pytest.raises(Refused) as refused:
         services.case_review_save(
             review=review, by=inspector, expected_version=2, answers={"2.2.2": AnswerInput("yes")}
         )
+    assert refused.value.code == "locked"
     with pytest.raises((IntegrityError, InternalError), match="locked"), transaction.atomic():
         Answer.objects.filter(case_review=review).update(value="no")
     with pytest.raises((IntegrityError, InternalError), match="locked"), transaction.atomic():
@@ -196,7 +199,7 @@ def test_history_records_bulk_updates_made_outside_the_services(review, inspecto
 
 
 def test_a_lead_unlocks_with_a_reason_corrects_and_locks_again(review, inspector, lead_inspector):
-    from inspections.locking import LockError, inspection_relock, inspection_unlock
+    from inspections.locking import inspection_relock, inspection_unlock
     from inspections.models import LockEvent
 
     inspection = review.inspection
@@ -204,7 +207,7 @@ def test_a_lead_unlocks_with_a_reason_corrects_and_locks_again(review, inspector
     inspection.save()
     with pytest.raises(ValidationError, match="reason"):
         inspection_unlock(inspection=inspection, by=lead_inspector, reason=" ")
-    with pytest.raises(LockError, match="lead inspector"):
+    with pytest.raises(Refused, match="lead inspector"):
         inspection_unlock(inspection=inspection, by=inspector, reason="Typo")
     inspection_unlock(inspection=inspection, by=lead_inspector, reason="Factual accuracy: wrong case type")
     review.refresh_from_db()
@@ -215,5 +218,63 @@ def test_a_lead_unlocks_with_a_reason_corrects_and_locks_again(review, inspector
         "unlocked",
     ]
     review.refresh_from_db()
-    with pytest.raises(services.ReviewLocked):
+    with pytest.raises(Refused, match="read-only"):
         services.case_review_save(review=review, by=lead_inspector, expected_version=2, attributes={"tier": "A"})
+
+
+def test_only_the_lead_or_an_administrator_adds_a_case_to_the_sample(inspection, inspector, administrator):
+    with pytest.raises(Refused, match="lead inspector") as refused:
+        services.case_review_create(
+            inspection=inspection, case_reference="X300001", inspector=None, by=inspector, case_type="community"
+        )
+    assert refused.value.code == "not_lead"
+    assert not CaseReview.objects.filter(case_reference="X300001").exists()
+    added = services.case_review_create(
+        inspection=inspection, case_reference="x300001", inspector=None, by=administrator, case_type="community"
+    )
+    assert added.case_reference == "X300001"
+
+
+def test_only_the_assigned_inspector_or_the_lead_saves_a_case_and_nothing_is_written_otherwise(
+    review, inspector, lead_inspector, inspection
+):
+    from inspections.models import TeamMember
+
+    colleague = UserFactory(email="colleague@example.test")
+    TeamMember.objects.create(inspection=inspection, user=colleague, role="inspector")
+    with pytest.raises(Refused) as refused:
+        services.case_review_save(
+            review=review, by=colleague, expected_version=1, answers={"2.2.1": AnswerInput("yes")}
+        )
+    assert refused.value.code == "not_allowed"
+    with pytest.raises(Refused) as refused:
+        services.case_review_submit(review=review, by=colleague, expected_version=1)
+    assert refused.value.code == "not_allowed"
+    assert not Answer.objects.filter(case_review=review).exists()
+
+    services.case_review_save(review=review, by=inspector, expected_version=1, answers=all_yes(review))
+    services.case_review_submit(review=review, by=inspector, expected_version=2)
+    # Submitted, the case is the lead's to change: its inspector is refused, saying why.
+    with pytest.raises(Refused, match="submitted") as refused:
+        services.case_review_save(
+            review=review, by=inspector, expected_version=3, answers={"2.2.1": AnswerInput("no")}, reason="Typo"
+        )
+    assert refused.value.code == "wrong_state"
+    saved = services.case_review_save(
+        review=review, by=lead_inspector, expected_version=3, answers={"2.2.1": AnswerInput("no")}, reason="QA"
+    )
+    assert saved.version == 4
+
+
+def test_a_refusal_of_the_person_is_the_403_page_and_any_other_is_a_message():
+    from django.core.exceptions import PermissionDenied
+
+    from inspections.refusals import refusal_message
+
+    with pytest.raises(PermissionDenied, match="Only the lead"):
+        refusal_message(Refused("Only the lead inspector may do this.", code="not_lead"))
+    with pytest.raises(PermissionDenied):
+        refusal_message(Refused("Not your case.", code="not_allowed"))
+    assert refusal_message(Refused("SW-TST-2024 is published.", code="locked")) == "SW-TST-2024 is published."
+    stale = StaleEdit(review=None, changes=[])
+    assert (stale.code, isinstance(stale, Refused)) == ("stale", True)

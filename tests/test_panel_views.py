@@ -3,12 +3,13 @@
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.models import CaseReview
+from inspections.errors import Refused
 from inspections.models import Framework, Inspection, LockEvent, OrganisationalJudgement, Standard
 from inspections.services import inspection_advance, organisational_judgement_record
 from ratings.models import RatingOverride, RatingsSnapshot
@@ -237,7 +238,7 @@ def test_an_unknown_standard_is_not_found(client, inspection, lead_inspector):
 def test_the_judgement_service_refuses_a_non_lead_and_a_standard_of_another_framework(
     inspection, inspector, lead_inspector
 ):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Refused, match="lead inspector"):
         organisational_judgement_record(
             inspection=inspection, standard=standard(inspection, "1.1"), rating="good", rationale="x", by=inspector
         )
@@ -356,7 +357,7 @@ def test_a_repeated_advance_does_not_skip_a_step(client, inspection, lead_inspec
 
 def test_advancing_stops_at_the_ratings_panel(client, inspection, lead_inspector):
     at(inspection, Inspection.Status.RATINGS_PANEL)
-    with pytest.raises(ValidationError, match="next step is publication"):
+    with pytest.raises(Refused, match="next step is publication"):
         inspection_advance(inspection=inspection, by=lead_inspector)
     inspection.refresh_from_db()
     assert inspection.status == "ratings_panel"
@@ -368,8 +369,9 @@ def test_only_the_lead_may_advance(client, inspection, persona, status, request)
     assert post(client, user, url(inspection, "advance"), {"from_status": "fieldwork"}).status_code == status
     inspection.refresh_from_db()
     assert inspection.status == "fieldwork"
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Refused) as refused:
         inspection_advance(inspection=inspection, by=user)
+    assert refused.value.code == "not_lead"
 
 
 def test_publishing_is_refused_while_cases_are_in_draft(client, rated, lead_inspector):

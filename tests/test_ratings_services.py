@@ -3,11 +3,12 @@
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InternalError, transaction
 from django.utils import timezone
 
 from casework.models import CaseReview
+from inspections.errors import Refused
 from inspections.models import Inspection, LockEvent, Standard
 from ratings.models import RatingOverride, RatingsSnapshot
 from ratings.selectors import inspection_ratings, inspection_ratings_for_display
@@ -116,23 +117,24 @@ def test_removing_an_override_restores_the_derived_rating(rated, lead_inspector)
     rating_override_remove(inspection=rated, standard=standard(rated, "1.1"), by=lead_inspector)
     assert not RatingOverride.objects.exists()
     assert inspection_ratings(rated).standard("1.1").source == "judgement"
-    with pytest.raises(ValidationError, match="no ratings panel override"):
+    with pytest.raises(Refused, match="no ratings panel override"):
         rating_override_remove(inspection=rated, standard=standard(rated, "1.1"), by=lead_inspector)
 
 
 @pytest.mark.django_db
 def test_only_the_lead_inspector_may_move_a_rating(rated, inspector):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Refused, match="lead inspector") as refused:
         rating_override_record(
             inspection=rated, standard=standard(rated, "2.2"), to_rating="good", reason="I think so", by=inspector
         )
+    assert refused.value.code == "not_lead"
     assert not RatingOverride.objects.exists()
 
 
 @pytest.mark.django_db
 def test_overrides_on_a_published_inspection_are_refused_by_the_service_and_the_database(rated, lead_inspector):
     inspection_publish(inspection=at_panel(rated), by=lead_inspector)
-    with pytest.raises(ValidationError, match="published and locked"):
+    with pytest.raises(Refused, match="published and locked"):
         rating_override_record(
             inspection=rated, standard=standard(rated, "2.2"), to_rating="good", reason="Late", by=lead_inspector
         )
@@ -166,7 +168,7 @@ def test_the_panel_confirms_a_snapshot_with_its_inputs_and_rules(rated, lead_ins
 
 @pytest.mark.django_db
 def test_the_panel_cannot_confirm_before_the_ratings_panel_stage(rated, lead_inspector):
-    with pytest.raises(ValidationError, match="not the ratings panel"):
+    with pytest.raises(Refused, match="not the ratings panel"):
         ratings_snapshot_take(inspection=rated, kind="panel_confirmed", by=lead_inspector)
     assert not RatingsSnapshot.objects.exists()
 
@@ -174,7 +176,7 @@ def test_the_panel_cannot_confirm_before_the_ratings_panel_stage(rated, lead_ins
 @pytest.mark.django_db
 def test_incomplete_ratings_cannot_be_confirmed(inspection, lead_inspector):
     add_cases(inspection, 3)
-    with pytest.raises(ValidationError, match=r"1\.1: the team has not recorded a judgement"):
+    with pytest.raises(Refused, match=r"1\.1: the team has not recorded a judgement"):
         ratings_snapshot_take(inspection=at_panel(inspection), kind="panel_confirmed", by=lead_inspector)
     assert not RatingsSnapshot.objects.exists()
 
@@ -205,7 +207,7 @@ def test_publishing_sets_status_date_and_the_published_snapshot_together(rated, 
 @pytest.mark.django_db
 def test_publishing_is_refused_while_case_reviews_are_in_draft(rated, lead_inspector):
     add_cases(rated, 1, status=CaseReview.Status.DRAFT, prefix="D")
-    with pytest.raises(ValidationError, match="1 case review still in draft"):
+    with pytest.raises(Refused, match="1 case review still in draft"):
         inspection_publish(inspection=at_panel(rated), by=lead_inspector)
     rated.refresh_from_db()
     assert rated.status == "ratings_panel" and rated.published_on is None
@@ -215,7 +217,7 @@ def test_publishing_is_refused_while_case_reviews_are_in_draft(rated, lead_inspe
 @pytest.mark.django_db
 def test_publishing_incomplete_ratings_writes_nothing(inspection, lead_inspector):
     add_cases(inspection, 3)
-    with pytest.raises(ValidationError, match="no rating"):
+    with pytest.raises(Refused, match="no rating"):
         inspection_publish(inspection=at_panel(inspection), by=lead_inspector)
     inspection.refresh_from_db()
     assert inspection.status == "ratings_panel" and inspection.published_on is None
@@ -224,7 +226,7 @@ def test_publishing_incomplete_ratings_writes_nothing(inspection, lead_inspector
 
 @pytest.mark.django_db
 def test_only_an_inspection_at_the_ratings_panel_can_be_published(rated, lead_inspector):
-    with pytest.raises(ValidationError, match="only an inspection at the ratings panel"):
+    with pytest.raises(Refused, match="only an inspection at the ratings panel"):
         inspection_publish(inspection=rated, by=lead_inspector)
     rated.refresh_from_db()
     assert rated.status == "fieldwork"
@@ -232,7 +234,7 @@ def test_only_an_inspection_at_the_ratings_panel_can_be_published(rated, lead_in
 
 @pytest.mark.django_db
 def test_only_the_lead_may_publish(rated, inspector):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Refused, match="lead inspector"):
         inspection_publish(inspection=at_panel(rated), by=inspector)
     assert not RatingsSnapshot.objects.exists()
 
@@ -240,7 +242,7 @@ def test_only_the_lead_may_publish(rated, inspector):
 @pytest.mark.django_db
 def test_republishing_after_a_correction_relocks_with_a_new_snapshot_and_keeps_the_first(rated, lead_inspector):
     first = inspection_publish(inspection=at_panel(rated), by=lead_inspector, published_on=datetime.date(2024, 9, 30))
-    with pytest.raises(ValidationError, match="already published"):
+    with pytest.raises(Refused, match="already published"):
         inspection_publish(inspection=rated, by=lead_inspector)
     Inspection.objects.filter(pk=rated.pk).update(unlocked_at=timezone.now())
     rated.refresh_from_db()
