@@ -5,7 +5,10 @@ import warnings
 from .base import *  # noqa: F403
 from .base import env
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for (DJANGO_DEBUG=true): `make run` shows what users see, the GOV.UK error
+# pages included, and debug pages never reach anyone by accident. Static files are served by
+# WhiteNoise from the app folders either way (WHITENOISE_USE_FINDERS below).
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="development-only-not-secret")
 
 if not DATABASES:

@@ -4,6 +4,11 @@ NUL bytes and control characters in the address, over-long path segments, values
 never offered, the wrong HTTP method, and the pages for 400, 403, 404, 405 and 500.
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.apps import apps
 from django.test import RequestFactory
@@ -16,6 +21,7 @@ from ..factories import CaseReviewFactory
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
 CASE = "/inspections/SW-TST-2024/cases/X300001/"
 PROJECT_APPS = ("regions", "accounts", "inspections", "casework", "ratings")
 
@@ -373,3 +379,39 @@ def test_the_404_page_has_the_signed_in_users_navigation(client, inspector):
     html = client.get("/inspections/SW-NONE-2024/").content.decode()
     assert heading(html) == "Page not found"
     assert 'href="{}"'.format(reverse("web:inspection_list")) in html and "Sign out" in html
+
+
+# `make run` ------------------------------------------------------------------------------------------------------
+
+DEVELOPMENT_CHECK = (
+    # Stops base.py reading a developer's own .env, so the subprocess sees only the environment given here.
+    "import environ; environ.Env.read_env = lambda *args, **kwargs: None; "
+    "import django; django.setup(); from django.conf import settings; from django.test import Client; "
+    "client = Client(HTTP_HOST='localhost'); "
+    "css = client.get('/static/css/application.css'); missing = client.get('/no-such-page/', HTTP_HOST='127.0.0.1'); "
+    "print(settings.DEBUG, settings.ALLOWED_HOSTS, css.status_code, css['Content-Type'], missing.status_code, "
+    "'<h1 class=\"govuk-heading-l\">Page not found</h1>' in missing.content.decode())"
+)
+
+
+def development_settings(**variables: str) -> str:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DJANGO_SETTINGS_MODULE": "config.settings.development",  # manage.py's, so `make run`'s
+        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/probation_inspections"),
+        **variables,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", DEVELOPMENT_CHECK], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_make_run_serves_with_debug_off_its_static_files_and_the_govuk_404_page():
+    assert development_settings() == ("False ['127.0.0.1', 'localhost'] 200 text/css; charset=\"utf-8\" 404 True")
+
+
+def test_debug_pages_in_development_only_when_asked_for():
+    assert development_settings(DJANGO_DEBUG="true").startswith("True ['127.0.0.1', 'localhost'] 200 ")
