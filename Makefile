@@ -22,8 +22,11 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Migrations run as the tables' owner: DATABASE_OWNER_URL if given, else DATABASE_URL, else the
+# embedded server's superuser. Everything else connects as the application role (docs/decisions/0008).
 migrate: install
-	$(PY) manage.py migrate --noinput
+	DATABASE_URL="$${DATABASE_OWNER_URL:-$${DATABASE_URL:-$$($(PY) config/embedded_db.py owner-url)}}" \
+		$(PY) manage.py migrate --noinput
 
 demo: migrate
 	$(PY) manage.py load_demo
@@ -50,6 +53,7 @@ format: install-dev
 bench: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.ratings
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.casework
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.imports
 
 db-stop:
 	$(PY) config/embedded_db.py stop

@@ -29,6 +29,9 @@ class UserManager(BaseUserManager):
 
 # Who holds which role is security-relevant, so its changes are kept; the password hash is not.
 @pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
     fields=["email", "role", "region", "is_active", "is_staff", "is_superuser"],
     model_name="UserEvent",
     obj_field=pghistory.ObjForeignKey(related_name="events"),

@@ -74,6 +74,8 @@ class CaseDetailsForm(GovukIdsMixin, forms.ModelForm):
         label="Reason for the change",
         help_text="Needed when the case review has already been submitted",
     )
+    # Shown (as a checkbox) only after a save was refused because answers would stop applying.
+    confirm_removal = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = CaseReview

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from inspections.choices import AnswerValue, CaseType, CourtReport
 from inspections.models import Inspection, Question
-from inspections.triggers import locked_inspection_trigger
+from inspections.triggers import audited, locked_inspection_trigger
 
 case_reference_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{2,19}$",
@@ -15,7 +15,7 @@ case_reference_validator = RegexValidator(
 )
 
 
-@pghistory.track()
+@pghistory.track(*audited())
 class CaseReview(models.Model):
     """An inspector's review of one sampled case. The case reference is the only identifier."""
 
@@ -137,7 +137,32 @@ class CaseReview(models.Model):
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="case_review_version_positive"),
         ]
-        triggers = [locked_inspection_trigger("case_review_locked", "rec.inspection_id")]
+        triggers = [
+            locked_inspection_trigger("case_review_locked", "rec.inspection_id"),
+            # The case side of the applicability rule (the answer side is answer_fits_framework):
+            # a case's type or court report cannot change while it holds answers that would stop applying.
+            pgtrigger.Trigger(
+                name="case_review_answers_still_apply",
+                operation=pgtrigger.Update,
+                when=pgtrigger.Before,
+                condition=pgtrigger.Condition(
+                    "OLD.case_type IS DISTINCT FROM NEW.case_type OR OLD.court_report IS DISTINCT FROM NEW.court_report"
+                ),
+                declare=[("codes", "text")],
+                func="""
+                    SELECT string_agg(q.code, ', ' ORDER BY q."order") INTO codes
+                      FROM casework_answer a JOIN inspections_question q ON q.id = a.question_id
+                     WHERE a.case_review_id = NEW.id
+                       AND NOT ((cardinality(q.case_types) = 0 OR NEW.case_type = ANY(q.case_types))
+                                AND NOT (q.requires_court_report AND NEW.court_report = 'none'));
+                    IF codes IS NOT NULL THEN
+                        RAISE EXCEPTION 'case %: the answers to % would no longer apply; remove them first', NEW.case_reference, codes
+                            USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_applies_to_case';
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.inspection.reference}/{self.case_reference}"
@@ -177,22 +202,32 @@ class Answer(models.Model):
                 when=pgtrigger.Before,
                 func="""
                     DECLARE
-                        q_allows_na boolean;
-                        q_framework bigint;
+                        q inspections_question%ROWTYPE;
+                        q_rated_by text;
+                        c_case_type text;
+                        c_court_report text;
                         i_framework bigint;
                     BEGIN
-                        SELECT allows_not_applicable, framework_id INTO q_allows_na, q_framework
-                          FROM inspections_question WHERE id = NEW.question_id;
-                        SELECT i.framework_id INTO i_framework
+                        SELECT * INTO q FROM inspections_question WHERE id = NEW.question_id;
+                        SELECT s.rated_by INTO q_rated_by FROM inspections_standard s WHERE s.id = q.standard_id;
+                        SELECT c.case_type, c.court_report, i.framework_id INTO c_case_type, c_court_report, i_framework
                           FROM casework_casereview c JOIN inspections_inspection i ON i.id = c.inspection_id
                          WHERE c.id = NEW.case_review_id;
-                        IF q_framework IS DISTINCT FROM i_framework THEN
+                        IF q.framework_id IS DISTINCT FROM i_framework THEN
                             RAISE EXCEPTION 'question % is not part of this inspection''s framework', NEW.question_id
                                 USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_question_in_framework';
                         END IF;
-                        IF NEW.value = 'not_applicable' AND NOT q_allows_na THEN
-                            RAISE EXCEPTION 'question % does not allow "not applicable"', NEW.question_id
+                        IF NEW.value = 'not_applicable' AND NOT q.allows_not_applicable THEN
+                            RAISE EXCEPTION 'question % does not allow "not applicable"', q.code
                                 USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_not_applicable_allowed';
+                        END IF;
+                        -- The applicability rule (Question.why_not_asked in Python), for every write path.
+                        IF q_rated_by = 'judgement'
+                           OR cardinality(q.case_types) > 0 AND NOT c_case_type = ANY(q.case_types)
+                           OR q.requires_court_report AND c_court_report = 'none' THEN
+                            RAISE EXCEPTION 'question % is not asked in this case (% case, court report %)',
+                                q.code, c_case_type, c_court_report
+                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_applies_to_case';
                         END IF;
                         RETURN NEW;
                     END;
@@ -204,7 +239,7 @@ class Answer(models.Model):
         return f"{self.case_review} {self.question.code}: {self.value}"
 
 
-@pghistory.track()
+@pghistory.track(*audited())
 class QAComment(models.Model):
     """A lead inspector's quality-assurance comment, on the whole case or one question."""
 
@@ -218,6 +253,11 @@ class QAComment(models.Model):
     class Meta:
         ordering = ["case_review", "created_at"]
         constraints = [models.CheckConstraint(condition=Q(text__regex=r"\S"), name="qa_comment_has_text")]
+        triggers = [
+            locked_inspection_trigger(
+                "qa_comment_locked", "SELECT c.inspection_id FROM casework_casereview c WHERE c.id = rec.case_review_id"
+            )
+        ]
 
     def __str__(self) -> str:
         target = self.question.code if self.question_id else "the case"

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import capfirst
 
 from accounts.models import User
 from inspections.access import require_lead
@@ -26,18 +23,9 @@ from inspections.models import Inspection, Question, TeamMember
 
 from .access import require_change_case_review
 from .models import Answer, CaseReview, QAComment
+from .review_selectors import Change, applicable_questions, changes_since, missing_answers
 
 ATTRIBUTE_FIELDS = CaseReview.ATTRIBUTE_FIELDS
-
-
-@dataclass(frozen=True)
-class Change:
-    """Something another person changed since the version a save started from."""
-
-    label: str
-    value: str
-    by: str
-    at: datetime | None
 
 
 class StaleEdit(Refused):
@@ -59,19 +47,6 @@ class AnswerInput:
     note: str = ""
 
 
-def applicable_questions(*, framework_id: int, case_type: str, court_report: str) -> list[Question]:
-    """The key questions and prompts asked in a case of this type, in framework order."""
-    # Case-based standards' questions, plus the case-wide prompts that have no standard.
-    questions = Question.objects.filter(
-        Q(standard__rated_by="case_data") | Q(standard__isnull=True), framework_id=framework_id
-    )
-    return [
-        q
-        for q in questions.select_related("standard", "parent").order_by("order")
-        if q.applies_to(case_type=case_type, court_report=court_report)
-    ]
-
-
 def _lock(review: CaseReview) -> CaseReview:
     locked = CaseReview.objects.select_for_update().select_related("inspection").get(pk=review.pk)
     if locked.inspection.is_locked:
@@ -79,39 +54,6 @@ def _lock(review: CaseReview) -> CaseReview:
     if locked.archived_at is not None:
         raise Refused("This case review has been archived.", code="archived")
     return locked
-
-
-def changes_since(review: CaseReview, version: int) -> list[Change]:
-    """What moved after `version`: each changed answer and case detail, with who and when."""
-    changes = [
-        Change(
-            label=f"{a.question.code} {a.question.text}",
-            value=a.get_value_display() + (f" – “{a.note}”" if a.note else ""),
-            by=str(a.updated_by or "unknown"),
-            at=a.updated_at,
-        )
-        for a in review.answers.filter(changed_in_version__gt=version).select_related("question", "updated_by")
-    ]
-    then = review.events.filter(version=version).order_by("-pgh_id").first()
-    if then is not None:
-        for field in ATTRIBUTE_FIELDS:
-            before, now = getattr(then, field), getattr(review, field)
-            if before != now:
-                model_field = CaseReview._meta.get_field(field)
-                display = dict(model_field.choices).get(now, now) if model_field.choices else now
-                changes.append(
-                    Change(
-                        label=capfirst(model_field.verbose_name),
-                        value=str(display),
-                        by=str(review.updated_by or "unknown"),
-                        at=review.updated_at,
-                    )
-                )
-    if review.status != getattr(then, "status", review.status):
-        changes.append(
-            Change(label="Status", value=review.get_status_display(), by=str(review.updated_by), at=review.updated_at)
-        )
-    return changes
 
 
 def case_review_create(
@@ -144,8 +86,14 @@ def case_review_save(
     attributes: Mapping[str, object] | None = None,
     answers: Mapping[str, AnswerInput] | None = None,
     reason: str = "",
+    remove_answers_that_no_longer_apply: bool = False,
 ) -> CaseReview:
-    """Save case details and answers, complete or not. Refuses a stale version, writing nothing."""
+    """Save case details and answers, complete or not. Refuses a stale version, writing nothing.
+
+    A change of case type or court report that would leave answers to questions no longer
+    asked is refused (code "answers_would_be_removed", naming them) unless the caller says
+    the user confirmed their removal; removed answers stay in the history with the reason.
+    """
     attributes = attributes or {}
     answers = answers or {}
     with transaction.atomic():
@@ -204,34 +152,33 @@ def case_review_save(
                 answer.changed_in_version, answer.updated_by = new_version, by
                 to_update.append(answer)
         # Questions that no longer apply (say, the court report was removed) must stop counting.
-        obsolete = [a.pk for code, a in existing.items() if code not in questions]
+        obsolete = {code: a for code, a in existing.items() if code not in questions}
+        if obsolete and not remove_answers_that_no_longer_apply:
+            raise Refused(
+                f"{current.case_reference} has answers to {', '.join(obsolete)}, which are not asked in a case "
+                "with these details. Confirm that they should be removed, or keep the case details as they were.",
+                code="answers_would_be_removed",
+            )
 
         if not (changed_attributes or to_create or to_update or obsolete):
             return current
         if current.status in (CaseReview.Status.SUBMITTED, CaseReview.Status.MODERATED) and not reason.strip():
             raise ValidationError({"reason": "Give a reason for changing a case review after it was submitted"})
 
+        if obsolete and not reason.strip():
+            reason = f"answers to {', '.join(obsolete)} removed: no longer asked after the case details changed"
         with pghistory.context(user=by.pk, reason=reason.strip() or None):
+            # In this order: the database refuses a case whose details no longer fit its
+            # answers (case_review_answers_still_apply), and answers that do not fit the case.
+            Answer.objects.filter(pk__in=[a.pk for a in obsolete.values()]).delete()
+            current.version = new_version
+            current.updated_by = by
+            current.save()
             Answer.objects.bulk_create(to_create)
             for answer in to_update:
                 answer.updated_at = timezone.now()
             Answer.objects.bulk_update(to_update, ["value", "note", "changed_in_version", "updated_by", "updated_at"])
-            Answer.objects.filter(pk__in=obsolete).delete()
-            current.version = new_version
-            current.updated_by = by
-            current.save()
     return current
-
-
-def missing_answers(review: CaseReview) -> list[Question]:
-    answered = set(review.answers.values_list("question_id", flat=True))
-    return [
-        q
-        for q in applicable_questions(
-            framework_id=review.inspection.framework_id, case_type=review.case_type, court_report=review.court_report
-        )
-        if q.pk not in answered
-    ]
 
 
 def _transition(current: CaseReview, *, to: str, by: User, reason: str | None = None) -> CaseReview:

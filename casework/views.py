@@ -94,9 +94,16 @@ def case_details(request: HttpRequest, reference: str, case_reference: str) -> H
                     expected_version=form.cleaned_data["version"],
                     attributes=form.attributes(),
                     reason=form.cleaned_data["reason"],
+                    remove_answers_that_no_longer_apply=form.cleaned_data["confirm_removal"],
                 )
             except services.StaleEdit as stale:
                 return _stale_response(request, "casework/case_details.html", context, stale, form)
+            except Refused as refused:
+                if refused.code != "answers_would_be_removed":
+                    raise
+                # Nothing saved yet: the page asks the inspector to confirm, keeping what they entered.
+                form.add_error("confirm_removal", refused.message)
+                context["removal"] = refused.message
             except ValidationError as error:
                 _form_errors(form, error)
             else:

@@ -161,7 +161,7 @@ def _sync_user(spec: demo_plan.AccountSpec, regions: dict[str, Region], summary:
 def _question_specs(framework: Framework) -> tuple[list[QuestionSpec], dict[str, int]]:
     """The questions answered per case, as plain records for the generator, and their ids by code.
 
-    The same set as `casework.services.applicable_questions` before its per-case filter: the
+    The same set as `casework.review_selectors.applicable_questions` before its per-case filter: the
     case-data standards' key questions and prompts, and the case-wide prompts. The generator
     applies each question's case-type and court-report rule itself.
     """
@@ -328,6 +328,12 @@ def _load_inspection(
         restore=restore,
         gate=gate,
     )
+    if restore and inspection.is_published and inspection.published_on != demo_plan.PUBLISHED_ON:
+        # Publication columns move only with a lock event in the same transaction: through the gate.
+        gate.before_write()
+        Inspection.objects.filter(pk=inspection.pk).update(published_on=demo_plan.PUBLISHED_ON)
+        inspection.published_on = demo_plan.PUBLISHED_ON
+        summary.updated["Inspections"] += 1
     gate.close()
 
     if inspection.status != Inspection.Status.PUBLISHED and (created or restore):
@@ -340,9 +346,6 @@ def _load_inspection(
         # Corrected after publication: the published ratings are read from a new snapshot.
         ratings_snapshot_take(inspection=inspection, kind=RatingsSnapshot.Kind.PUBLISHED, by=lead)
         summary.created["Ratings snapshots"] += 1
-    if restore and inspection.published_on != demo_plan.PUBLISHED_ON:
-        Inspection.objects.filter(pk=inspection.pk).update(published_on=demo_plan.PUBLISHED_ON)
-        summary.updated["Inspections"] += 1
     return inspection
 
 

@@ -27,9 +27,10 @@ def inspection_unlock(*, inspection: Inspection, by: User, reason: str) -> Inspe
         current = Inspection.objects.select_for_update().get(pk=inspection.pk)
         if not current.is_locked:
             raise Refused("This inspection is not locked.", code="wrong_state")
+        # The lock event first: the database accepts the change only with it (inspection_publication_guard).
+        LockEvent.objects.create(inspection=current, action=LockEvent.Action.UNLOCKED, reason=reason.strip(), by=by)
         current.unlocked_at = timezone.now()
         current.save(update_fields=["unlocked_at", "updated_at"])
-        LockEvent.objects.create(inspection=current, action=LockEvent.Action.UNLOCKED, reason=reason.strip(), by=by)
     return current
 
 
@@ -38,11 +39,11 @@ def inspection_relock(*, inspection: Inspection, by: User, reason: str) -> Inspe
     require_lead(inspection=inspection, by=by, action="lock it")
     with transaction.atomic():
         current = Inspection.objects.select_for_update().get(pk=inspection.pk)
-        if current.unlocked_at is None:
+        if not current.is_open_for_correction:
             raise Refused("This inspection is not unlocked.", code="wrong_state")
-        current.unlocked_at = None
-        current.save(update_fields=["unlocked_at", "updated_at"])
         LockEvent.objects.create(
             inspection=current, action=LockEvent.Action.RELOCKED, reason=reason.strip() or "corrections finished", by=by
         )
+        current.unlocked_at = None
+        current.save(update_fields=["unlocked_at", "updated_at"])
     return current

@@ -7,8 +7,14 @@ from django.db.models import F, Q
 
 from regions.models import PDU, Region
 
-from .choices import CaseType, CourtReport, Lens, Rating
-from .triggers import locked_inspection_trigger
+from .choices import CaseType, CourtReport, Lens, RatedBy, Rating, Rounding
+from .triggers import (
+    append_only_trigger,
+    audited,
+    inspection_publication_trigger,
+    locked_inspection_trigger,
+    stamp_transaction_trigger,
+)
 
 
 class Framework(models.Model):
@@ -18,9 +24,8 @@ class Framework(models.Model):
     framework revision is a new record, never a code change.
     """
 
-    class Rounding(models.TextChoices):
-        EXACT = "exact", "Compare the exact fraction"
-        WHOLE_PERCENT = "whole_percent", "Round to a whole per cent, half up, then compare"
+    # The vocabulary lives in choices.py, shared with the pure rating rules.
+    Rounding = Rounding
 
     code = models.SlugField(unique=True, help_text="For example pdu-2021")
     title = models.CharField(max_length=200)
@@ -81,9 +86,8 @@ class OverallBand(models.Model):
 
 
 class Standard(models.Model):
-    class RatedBy(models.TextChoices):
-        JUDGEMENT = "judgement", "Inspectors' judgement"
-        CASE_DATA = "case_data", "Case data"
+    # The vocabulary lives in choices.py, shared with the pure rating rules.
+    RatedBy = RatedBy
 
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="standards")
     domain = models.PositiveSmallIntegerField()
@@ -176,7 +180,7 @@ reference_validator = RegexValidator(
 )
 
 
-@pghistory.track()
+@pghistory.track(*audited())
 class Inspection(models.Model):
     """One PDU inspected once."""
 
@@ -210,6 +214,7 @@ class Inspection(models.Model):
                 name="inspection_published_has_date",
             ),
         ]
+        triggers = [inspection_publication_trigger()]
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.pdu})"
@@ -223,29 +228,43 @@ class Inspection(models.Model):
         """Published records are read-only everywhere until a lead unlocks them with a reason."""
         return self.is_published and self.unlocked_at is None
 
+    @property
+    def is_open_for_correction(self) -> bool:
+        """Published, and unlocked by a lead to correct it: republishing locks it again."""
+        return self.is_published and self.unlocked_at is not None
+
 
 class LockEvent(models.Model):
     """The log of unlocking and relocking a published inspection: who, when and why."""
 
     class Action(models.TextChoices):
+        PUBLISHED = "published", "Published"
         UNLOCKED = "unlocked", "Unlocked"
         RELOCKED = "relocked", "Locked again"
+        REPUBLISHED = "republished", "Republished"
 
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="lock_events")
-    action = models.CharField(max_length=10, choices=Action.choices)
+    action = models.CharField(max_length=20, choices=Action.choices)
     reason = models.TextField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
+    # Set by the database (txid_current()) on insert: the inspection's publication guard
+    # accepts a change of its lock columns only with a lock event of the same transaction.
+    transaction_id = models.BigIntegerField(null=True, editable=False)
 
     class Meta:
         ordering = ["inspection", "-at"]
         constraints = [models.CheckConstraint(condition=Q(reason__regex=r"\S"), name="lock_event_has_reason")]
+        triggers = [
+            stamp_transaction_trigger("lock_event_stamp_transaction"),
+            append_only_trigger("lock_event_append_only"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.inspection.reference} {self.get_action_display()} by {self.by} on {self.at:%d %B %Y}"
 
 
-@pghistory.track()
+@pghistory.track(*audited())
 class TeamMember(models.Model):
     class Role(models.TextChoices):
         LEAD_INSPECTOR = "lead_inspector", "Lead inspector"
@@ -260,12 +279,14 @@ class TeamMember(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["inspection", "user"], name="team_member_unique_per_inspection"),
         ]
+        # Who is on the team decides who may see and change the records: locked with them.
+        triggers = [locked_inspection_trigger("team_member_locked", "rec.inspection_id")]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} on {self.inspection.reference}"
 
 
-@pghistory.track()
+@pghistory.track(*audited())
 class OrganisationalJudgement(models.Model):
     """The team's rating of a domain one standard (1.1–1.4), with its rationale."""
 
@@ -295,7 +316,7 @@ class Addressee(models.TextChoices):
     HMPPS = "hmpps", "HM Prison and Probation Service"
 
 
-@pghistory.track()
+@pghistory.track(*audited())
 class Recommendation(models.Model):
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="recommendations")
     addressee = models.CharField(max_length=10, choices=Addressee.choices)
@@ -307,11 +328,13 @@ class Recommendation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["inspection", "order"], name="recommendation_unique_order"),
         ]
+        triggers = [locked_inspection_trigger("recommendation_locked", "rec.inspection_id")]
 
     def __str__(self) -> str:
         return f"{self.inspection.reference} #{self.order}: {self.text[:60]}"
 
 
+@pghistory.track(*audited())
 class RegionalReview(models.Model):
     """A round of PDU inspections in a region, summarised in a letter to its director."""
 
@@ -329,6 +352,7 @@ class RegionalReview(models.Model):
         return f"{self.region} regional review ({self.letter_date:%B %Y})"
 
 
+@pghistory.track(*audited())
 class RegionalFinding(models.Model):
     """A paragraph of the letter's regional observations, under one heading."""
 

@@ -143,7 +143,7 @@ def inspection_publish(
     require_lead(inspection=inspection, by=by, action="publish it")
     with transaction.atomic():
         locked = _locked_for_update(inspection)
-        republishing = locked.is_published and locked.unlocked_at is not None
+        republishing = locked.is_open_for_correction
         if locked.is_locked:
             raise Refused(f"{locked.reference} is already published and locked", code="locked")
         if locked.status != Inspection.Status.RATINGS_PANEL and not republishing:
@@ -160,17 +160,19 @@ def inspection_publish(
                 code="incomplete",
             )
         snapshot = _take(inspection=locked, kind=RatingsSnapshot.Kind.PUBLISHED, by=by)
+        # The lock event first: the database accepts the change only with it (inspection_publication_guard).
+        LockEvent.objects.create(
+            inspection=locked,
+            action=LockEvent.Action.REPUBLISHED if republishing else LockEvent.Action.PUBLISHED,
+            reason="Republished after corrections, with a new published ratings snapshot"
+            if republishing
+            else "Published with the ratings panel's confirmed ratings",
+            by=by,
+        )
         locked.status = Inspection.Status.PUBLISHED
         locked.published_on = published_on or locked.published_on or timezone.localdate()
         locked.unlocked_at = None
         locked.save(update_fields=["status", "published_on", "unlocked_at", "updated_at"])
-        if republishing:
-            LockEvent.objects.create(
-                inspection=locked,
-                action=LockEvent.Action.RELOCKED,
-                reason="Republished after corrections, with a new published ratings snapshot",
-                by=by,
-            )
     inspection.status, inspection.published_on, inspection.unlocked_at = (
         locked.status,
         locked.published_on,

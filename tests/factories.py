@@ -99,3 +99,22 @@ class JudgementFactory(factory.django.DjangoModelFactory):
     standard = factory.LazyAttribute(lambda o: Standard.objects.get(framework=o.inspection.framework, code="1.1"))
     rating = "good"
     rationale = "Evidence from interviews and documents."
+
+
+def set_publication(*inspections: Inspection, **columns) -> None:
+    """Tests' shortcut past the publication workflow: moves status, published_on or unlocked_at
+    directly, with the lock event the database requires in the same transaction."""
+    from django.db import transaction
+
+    from inspections.models import LockEvent
+
+    by = UserFactory(email="publication-shortcut@test.example")
+    published = Inspection.Status.PUBLISHED
+    with transaction.atomic():
+        for inspection in inspections:
+            inspection.refresh_from_db(fields=["status"])
+            if published in (inspection.status, columns.get("status")):
+                LockEvent.objects.create(
+                    inspection=inspection, action=LockEvent.Action.PUBLISHED, reason="test set-up", by=by
+                )
+        Inspection.objects.filter(pk__in=[i.pk for i in inspections]).update(**columns)

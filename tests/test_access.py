@@ -27,7 +27,7 @@ from inspections.access import (
 )
 from inspections.models import Inspection, TeamMember
 
-from .factories import CaseReviewFactory, InspectionFactory, PDUFactory, TeamMemberFactory, UserFactory
+from .factories import CaseReviewFactory, InspectionFactory, PDUFactory, TeamMemberFactory, UserFactory, set_publication
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +78,7 @@ def world(inspection, inspector, lead_inspector, outside_inspector, region, othe
         "london": CaseReviewFactory(inspection=london, inspector=None, case_reference="L-DRAFT"),
     }
     # Case reviews are written first: the database refuses writes to a published, locked inspection.
-    Inspection.objects.filter(pk__in=[published.pk, london.pk]).update(
-        status=Inspection.Status.PUBLISHED, published_on=datetime.date(2024, 9, 1)
-    )
+    set_publication(published, london, status=Inspection.Status.PUBLISHED, published_on=datetime.date(2024, 9, 1))
     for review in reviews.values():
         review.refresh_from_db()
     inspections = {i.reference: i for i in Inspection.objects.all()}
@@ -252,7 +250,7 @@ def test_unlocking_a_published_inspection_lets_its_team_correct_it_again(world, 
     review = world["reviews"]["published_draft"]
     assert not can_change_inspection(lead_inspector, published)
     assert not can_change_case_review(inspector, review)
-    Inspection.objects.filter(pk=published.pk).update(unlocked_at=timezone.now())
+    set_publication(published, unlocked_at=timezone.now())
     review.inspection.refresh_from_db()
     published.refresh_from_db()
     assert can_change_inspection(lead_inspector, published)

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from casework.models import Answer, CaseReview
 from inspections.models import Inspection
+from tests.factories import set_publication
 
 from .factories import CaseReviewFactory
 
@@ -131,8 +132,7 @@ def test_actions_are_refused_to_whoever_may_not_take_them_and_change_nothing(cli
 
 def test_a_published_inspection_shows_its_ratings_to_readers_of_its_region_and_never_its_cases(client, people, review):
     inspection = review.inspection
-    inspection.status, inspection.published_on = Inspection.Status.PUBLISHED, datetime.date(2024, 9, 1)
-    inspection.save()
+    set_publication(inspection, status=Inspection.Status.PUBLISHED, published_on=datetime.date(2024, 9, 1))
     pages = {name: _url(name, kind, review) for name, (kind, _, _) in GET_ROUTES.items()}
     for persona in ["director", "analyst"]:
         seen = {name: _client_for(client, people[persona]).get(url).status_code for name, url in pages.items()}

@@ -6,12 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InternalError, transaction
 
-from casework import services
+from casework import review_selectors, services
 from casework.models import Answer, CaseReview, QAComment
 from casework.services import AnswerInput, StaleEdit
 from inspections.errors import Refused
 
-from .factories import CaseReviewFactory, UserFactory
+from .factories import CaseReviewFactory, UserFactory, set_publication
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def review(inspection, inspector):
 def all_yes(review):
     return {
         q.code: AnswerInput("yes")
-        for q in services.applicable_questions(
+        for q in review_selectors.applicable_questions(
             framework_id=review.inspection.framework_id, case_type=review.case_type, court_report=review.court_report
         )
     }
@@ -103,7 +103,19 @@ def test_removing_the_court_report_removes_court_work_answers_so_they_stop_count
         attributes={"court_report": "oral"},
         answers={"2.1.1": AnswerInput("no")},
     )
-    services.case_review_save(review=review, by=inspector, expected_version=2, attributes={"court_report": "none"})
+    # Refused until the inspector confirms: nothing written, the answer still there.
+    with pytest.raises(Refused) as refused:
+        services.case_review_save(review=review, by=inspector, expected_version=2, attributes={"court_report": "none"})
+    assert refused.value.code == "answers_would_be_removed" and "2.1.1" in refused.value.message
+    review.refresh_from_db()
+    assert review.court_report == "oral" and review.version == 2
+    services.case_review_save(
+        review=review,
+        by=inspector,
+        expected_version=2,
+        attributes={"court_report": "none"},
+        remove_answers_that_no_longer_apply=True,
+    )
     assert not Answer.objects.filter(case_review=review, question__code="2.1.1").exists()
 
 
@@ -177,8 +189,7 @@ def test_reassign_needs_a_team_member_and_a_reason(review, inspector, lead_inspe
 def test_a_published_inspection_is_read_only_on_every_write_path(review, inspector):
     services.case_review_save(review=review, by=inspector, expected_version=1, answers={"2.2.1": AnswerInput("yes")})
     inspection = review.inspection
-    inspection.status, inspection.published_on = "published", datetime.date(2024, 9, 1)
-    inspection.save()
+    set_publication(inspection, status="published", published_on=datetime.date(2024, 9, 1))
     with pytest.raises(Refused) as refused:
         services.case_review_save(
             review=review, by=inspector, expected_version=2, answers={"2.2.2": AnswerInput("yes")}
@@ -203,8 +214,7 @@ def test_a_lead_unlocks_with_a_reason_corrects_and_locks_again(review, inspector
     from inspections.models import LockEvent
 
     inspection = review.inspection
-    inspection.status, inspection.published_on = "published", datetime.date(2024, 9, 1)
-    inspection.save()
+    set_publication(inspection, status="published", published_on=datetime.date(2024, 9, 1))
     with pytest.raises(ValidationError, match="reason"):
         inspection_unlock(inspection=inspection, by=lead_inspector, reason=" ")
     with pytest.raises(Refused, match="lead inspector"):
@@ -213,7 +223,9 @@ def test_a_lead_unlocks_with_a_reason_corrects_and_locks_again(review, inspector
     review.refresh_from_db()
     services.case_review_save(review=review, by=lead_inspector, expected_version=1, attributes={"case_type": "licence"})
     inspection_relock(inspection=inspection, by=lead_inspector, reason="")
-    assert list(LockEvent.objects.filter(inspection=inspection).values_list("action", flat=True)) == [
+    assert list(
+        LockEvent.objects.filter(inspection=inspection).exclude(action="published").values_list("action", flat=True)
+    ) == [
         "relocked",
         "unlocked",
     ]

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from casework import services
+from casework import review_selectors, services
 from casework.models import Answer, CaseReview
 from casework.services import AnswerInput
 
@@ -106,7 +106,7 @@ def test_submit_with_missing_answers_lists_each_with_a_link(client, review, insp
 def test_lead_returns_with_a_comment_the_inspector_sees_it_beside_the_question(
     client, review, inspector, lead_inspector
 ):
-    questions = services.applicable_questions(
+    questions = review_selectors.applicable_questions(
         framework_id=review.inspection.framework_id, case_type=review.case_type, court_report=review.court_report
     )
     services.case_review_save(
@@ -162,7 +162,7 @@ def test_the_case_review_pages_cost_the_same_queries_whatever_the_number_of_answ
         return len(section.captured_queries), len(overview.captured_queries), len(both.captured_queries)
 
     before = queries()
-    questions = services.applicable_questions(
+    questions = review_selectors.applicable_questions(
         framework_id=review.inspection.framework_id, case_type=review.case_type, court_report=review.court_report
     )
     services.case_review_save(
@@ -179,7 +179,13 @@ def test_an_answer_removed_because_its_question_stopped_applying_stays_in_the_hi
         attributes={"court_report": "oral"},
         answers={"2.1.1": AnswerInput("no")},
     )
-    services.case_review_save(review=review, by=inspector, expected_version=2, attributes={"court_report": "none"})
+    services.case_review_save(
+        review=review,
+        by=inspector,
+        expected_version=2,
+        attributes={"court_report": "none"},
+        remove_answers_that_no_longer_apply=True,
+    )
     client.force_login(inspector)
     page = client.get(url(review, "history")).content.decode()
     assert "Removed the answer to 2.1.1" in page

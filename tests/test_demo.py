@@ -13,7 +13,7 @@ from django.test import TestCase, override_settings
 
 from accounts.models import User
 from casework.models import Answer, AnswerEvent, CaseReview, CaseReviewEvent
-from casework.services import applicable_questions
+from casework.review_selectors import applicable_questions
 from inspections.locking import inspection_unlock
 from inspections.models import (
     Inspection,
@@ -27,6 +27,7 @@ from inspections.models import (
 from ratings.models import RatingOverride, RatingsSnapshot
 from ratings.selectors import inspection_ratings
 from regions.models import PDU, Region
+from tests.factories import set_publication
 
 DEMO_PASSWORD = "Demo-Inspect-2023!"
 REFERENCES = ["SW-SOM-2023", "SW-DOR-2023", "SW-BSG-2023"]
@@ -108,7 +109,7 @@ def test_changes_made_after_loading_are_kept_until_a_logged_restore_puts_the_dem
     answer = Answer.objects.filter(case_review__inspection=inspection, question__code="2.2.3", value="no").first()
     inspection_unlock(inspection=inspection, by=lead, reason="Correcting a judgement")
     Answer.objects.filter(pk=answer.pk).update(value="yes")
-    Inspection.objects.filter(pk=inspection.pk).update(unlocked_at=None)
+    set_publication(inspection, unlocked_at=None)
     snapshots_before = RatingsSnapshot.objects.filter(inspection=inspection).count()
 
     out = io.StringIO()

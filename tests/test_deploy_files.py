@@ -93,7 +93,10 @@ def test_every_app_process_gets_the_production_environment(compose):
         assert env["DJANGO_SETTINGS_MODULE"] == "${DJANGO_SETTINGS_MODULE:-config.settings.production}", name
         # A missing secret stops `docker compose` with a message, as the production settings would.
         assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?"), name
-        assert env["DATABASE_URL"].startswith("postgres://probation:${POSTGRES_PASSWORD:?"), name
+        # Migrations run as the tables' owner; every other process as the role that owns nothing.
+        owner = "postgres://probation:${POSTGRES_PASSWORD:?"
+        app = "postgres://probation_app:${POSTGRES_APP_PASSWORD:?"
+        assert env["DATABASE_URL"].startswith(owner if name == "migrate" else app), name
         assert env["DATABASE_URL"].endswith("@postgres:5432/probation_inspections"), name
         assert env["REDIS_URL"] == "redis://redis:6379/0", name
         assert "media:/app/media" in compose["services"][name]["volumes"], name

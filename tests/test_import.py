@@ -7,10 +7,9 @@ from django.core.management import CommandError, call_command
 
 from casework.imports import case_reviews_import
 from casework.models import Answer, CaseReview
-from inspections.models import Inspection
 from ratings.selectors import inspection_ratings
 
-from .factories import CaseReviewFactory
+from .factories import CaseReviewFactory, set_publication
 from .ratings_data import CASE_KEY_QUESTIONS, judge
 
 HEADER = "case_reference,case_type,court_report,question,answer,rosh_level,gender,domestic_abuse,note"
@@ -197,7 +196,7 @@ def test_every_problem_in_a_file_is_reported_at_once(inspection):
 
 @pytest.mark.django_db
 def test_importing_into_a_published_inspection_is_refused(inspection):
-    Inspection.objects.filter(pk=inspection.pk).update(status="published", published_on="2024-09-01")
+    set_publication(inspection, status="published", published_on="2024-09-01")
     inspection.refresh_from_db()
     report = run_import(inspection, good_file())
     assert [str(p) for p in report.problems] == [
@@ -443,7 +442,7 @@ def test_an_inspection_published_while_the_file_was_checked_is_refused_under_the
 
     def the_lead_publishes_meanwhile(**kwargs):
         first_check(**kwargs)
-        Inspection.objects.filter(pk=inspection.pk).update(status="published", published_on="2024-09-01")
+        set_publication(inspection, status="published", published_on="2024-09-01")
 
     monkeypatch.setattr(imports, "_refuse_cases_already_there", the_lead_publishes_meanwhile)
     report = run_import(inspection, good_file())
@@ -489,3 +488,15 @@ def test_the_command_without_a_terminal_or_with_no_progress_prints_no_bar(inspec
     )
     assert err.getvalue() == ""
     assert CaseReview.objects.filter(inspection=inspection).count() == 6
+
+
+@pytest.mark.django_db
+def test_the_benchmarks_import_file_is_one_the_importer_accepts(inspection, tmp_path):
+    from bench.imports import write_file
+
+    path = tmp_path / "bench.csv"
+    rows = write_file(path, rows=150, prefix="B", seed=1)
+    with path.open("rb") as source:
+        report = case_reviews_import(inspection=inspection, source=source)
+    assert report.ok, report.problems
+    assert (report.case_reviews, report.answers) == (3, rows) and rows == 150

@@ -7,7 +7,7 @@ from django.db.utils import InternalError
 from casework.models import Answer
 from inspections.models import Question
 
-from .factories import AnswerFactory, CaseReviewFactory, InspectionFactory
+from .factories import AnswerFactory, CaseReviewFactory, InspectionFactory, set_publication
 
 
 def question(code):
@@ -78,8 +78,7 @@ def test_organisational_judgements_of_a_locked_inspection_are_refused_and_change
     OrganisationalJudgement.objects.filter(pk=judgement.pk).update(rating="inadequate")
     assert list(judgement.events.order_by("pgh_id").values_list("rating", flat=True)) == ["good", "inadequate"]
     inspection = judgement.inspection
-    inspection.status, inspection.published_on = "published", datetime.date(2024, 9, 1)
-    inspection.save()
+    set_publication(inspection, status="published", published_on=datetime.date(2024, 9, 1))
     with pytest.raises((IntegrityError, InternalError), match="locked"), transaction.atomic():
         OrganisationalJudgement.objects.filter(pk=judgement.pk).update(rating="good")
     assert OrganisationalJudgement.objects.get(pk=judgement.pk).rating == "inadequate"
@@ -87,12 +86,11 @@ def test_organisational_judgements_of_a_locked_inspection_are_refused_and_change
 
 @pytest.mark.django_db
 def test_inspection_status_and_team_changes_are_kept_in_the_history():
-    from inspections.models import Inspection
 
     from .factories import TeamMemberFactory
 
     member = TeamMemberFactory(role="inspector")
-    Inspection.objects.filter(pk=member.inspection_id).update(status="moderation")
+    set_publication(member.inspection, status="moderation")
     member.role = "lead_inspector"
     member.save()
     assert list(member.inspection.events.order_by("pgh_id").values_list("status", flat=True)) == [

@@ -6,10 +6,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from inspections.models import Inspection
 from ratings.services import inspection_publish
 
-from .factories import InspectionFactory, PDUFactory
+from .factories import InspectionFactory, PDUFactory, set_publication
 from .ratings_data import add_cases, answers, judge
 
 
@@ -138,7 +137,7 @@ def test_findings_errors_are_clear(args, message):
 
 @pytest.mark.django_db
 def test_a_published_inspection_is_printed_from_its_snapshot(rated, lead_inspector):
-    Inspection.objects.filter(pk=rated.pk).update(status="ratings_panel")
+    set_publication(rated, status="ratings_panel")
     rated.refresh_from_db()
     inspection_publish(inspection=rated, by=lead_inspector)
     data = json.loads(run("ratings", rated.reference, "--format", "json"))

@@ -15,7 +15,7 @@ from ratings.selectors import (
 )
 from ratings.services import inspection_publish
 
-from .factories import InspectionFactory, PDUFactory
+from .factories import InspectionFactory, PDUFactory, set_publication
 from .ratings_data import add_cases, answers, judge
 
 
@@ -138,7 +138,7 @@ def test_the_order_in_which_cases_were_entered_does_not_matter(region):
 def test_published_ratings_are_read_from_the_snapshot_and_later_edits_do_not_move_them(inspection, lead_inspector):
     add_cases(inspection, 10, answers={"2.2.1": answers(yes=7, no=3)})
     judge(inspection)
-    Inspection.objects.filter(pk=inspection.pk).update(status=Inspection.Status.RATINGS_PANEL)
+    set_publication(inspection, status=Inspection.Status.RATINGS_PANEL)
     inspection.refresh_from_db()
     inspection_publish(inspection=inspection, by=lead_inspector)
     published = inspection_ratings_for_display(inspection)
@@ -146,11 +146,11 @@ def test_published_ratings_are_read_from_the_snapshot_and_later_edits_do_not_mov
     assert published.result.standard("2.2").rating == "good"
 
     # A correction after publication (the lock lifted at the database level to make it).
-    Inspection.objects.filter(pk=inspection.pk).update(unlocked_at=timezone.now())
+    set_publication(inspection, unlocked_at=timezone.now())
     Answer.objects.filter(
         case_review__inspection=inspection, question=Question.objects.get(framework=inspection.framework, code="2.2.1")
     ).update(value="no")
-    Inspection.objects.filter(pk=inspection.pk).update(unlocked_at=None)
+    set_publication(inspection, unlocked_at=None)
     inspection.refresh_from_db()
 
     assert inspection_ratings(inspection).standard("2.2").rating == "inadequate"
@@ -166,7 +166,7 @@ def test_published_ratings_are_read_from_the_snapshot_and_later_edits_do_not_mov
 def test_a_published_inspection_without_a_snapshot_is_shown_live_and_says_so(inspection):
     add_cases(inspection, 3)
     judge(inspection)
-    Inspection.objects.filter(pk=inspection.pk).update(status=Inspection.Status.PUBLISHED, published_on="2024-09-01")
+    set_publication(inspection, status=Inspection.Status.PUBLISHED, published_on="2024-09-01")
     inspection.refresh_from_db()
     shown = inspection_ratings_for_display(inspection)
     assert shown.is_live

@@ -19,6 +19,7 @@ from ratings.services import (
     ratings_snapshot_take,
 )
 
+from .factories import set_publication
 from .ratings_data import add_cases, answers, judge
 
 RatingOverrideEvent = RatingOverride.pgh_event_model
@@ -29,7 +30,7 @@ def standard(inspection, code):
 
 
 def at_panel(inspection):
-    Inspection.objects.filter(pk=inspection.pk).update(status=Inspection.Status.RATINGS_PANEL)
+    set_publication(inspection, status=Inspection.Status.RATINGS_PANEL)
     inspection.refresh_from_db()
     return inspection
 
@@ -244,7 +245,7 @@ def test_republishing_after_a_correction_relocks_with_a_new_snapshot_and_keeps_t
     first = inspection_publish(inspection=at_panel(rated), by=lead_inspector, published_on=datetime.date(2024, 9, 30))
     with pytest.raises(Refused, match="already published"):
         inspection_publish(inspection=rated, by=lead_inspector)
-    Inspection.objects.filter(pk=rated.pk).update(unlocked_at=timezone.now())
+    set_publication(rated, unlocked_at=timezone.now())
     rated.refresh_from_db()
     add_cases(rated, 5, value="no", prefix="C")
     second = inspection_publish(inspection=rated, by=lead_inspector)
@@ -252,4 +253,11 @@ def test_republishing_after_a_correction_relocks_with_a_new_snapshot_and_keeps_t
     assert rated.is_locked and rated.published_on == datetime.date(2024, 9, 30)
     assert list(RatingsSnapshot.objects.order_by("id")) == [first, second]
     assert inspection_ratings_for_display(rated).snapshot == second
-    assert LockEvent.objects.filter(inspection=rated, action="relocked").count() == 1
+    assert LockEvent.objects.filter(inspection=rated, action="republished").count() == 1
+
+
+def test_published_and_open_for_correction_is_one_property():
+    now = timezone.now()
+    assert Inspection(status=Inspection.Status.PUBLISHED, unlocked_at=now).is_open_for_correction
+    assert not Inspection(status=Inspection.Status.PUBLISHED, unlocked_at=None).is_open_for_correction
+    assert not Inspection(status=Inspection.Status.RATINGS_PANEL, unlocked_at=None).is_open_for_correction

@@ -80,6 +80,11 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL")} if env("DATABASE_URL", default="") else {}
+# The role the service connects as (docs/decisions/0008): it owns nothing, so it cannot TRUNCATE,
+# ALTER or disable triggers, and may only add history rows. `migrate`, run as the tables' owner,
+# creates it if needed and grants its rights; DATABASE_APP_PASSWORD, when set, becomes its password.
+DATABASE_APP_USER = env("DATABASE_APP_USER", default="probation_app")
+DATABASE_APP_PASSWORD = env("DATABASE_APP_PASSWORD", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

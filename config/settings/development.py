@@ -3,7 +3,7 @@
 import warnings
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASE_APP_USER, env
 
 # Off unless asked for (DJANGO_DEBUG=true): `make run` shows what users see, the GOV.UK error
 # pages included, and debug pages never reach anyone by accident. Static files are served by
@@ -15,7 +15,8 @@ if not DATABASES:
     from config.embedded_db import embedded_database_url
 
     warnings.filterwarnings("ignore", module="platformdirs")
-    DATABASES = {"default": env.db_url_config(embedded_database_url())}
+    # The application role, as in production; `make migrate` runs as the owner (embedded_db.py).
+    DATABASES = {"default": env.db_url_config(embedded_database_url(user=DATABASE_APP_USER))}
 
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

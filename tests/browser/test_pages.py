@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from casework.models import CaseReview
 from inspections.models import Inspection, Question
+from tests.factories import set_publication
 
 from ..factories import AnswerFactory, CaseReviewFactory, JudgementFactory
 from .conftest import assert_accessible, sign_in, tab_to
@@ -69,9 +70,7 @@ def test_a_lead_inspectors_home_and_inspection_page_are_accessible(page, lead_in
 
 
 def test_a_director_reads_the_published_ratings_of_their_region(page, director, inspection, sample):
-    inspection.status = Inspection.Status.PUBLISHED
-    inspection.published_on = datetime.date(2024, 9, 1)
-    inspection.save()
+    set_publication(inspection, status=Inspection.Status.PUBLISHED, published_on=datetime.date(2024, 9, 1))
     sign_in(page, director)
     expect(page.get_by_role("heading", level=1)).to_have_text("Published inspections in your region")
     assert_accessible(page)

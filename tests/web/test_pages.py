@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from casework.models import CaseReview
 from inspections.models import Inspection, Question, TeamMember
+from tests.factories import set_publication
 
 from ..factories import (
     AnswerFactory,
@@ -28,9 +29,8 @@ def key_question(code):
 
 
 def publish(inspection):
-    inspection.status = Inspection.Status.PUBLISHED
-    inspection.published_on = datetime.date(2024, 9, 1)
-    inspection.save()
+    set_publication(inspection, status=Inspection.Status.PUBLISHED, published_on=datetime.date(2024, 9, 1))
+    inspection.refresh_from_db()
     return inspection
 
 
