@@ -54,7 +54,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from accounts.models import User
-    from casework import services
+    from casework import review_selectors, services
     from casework.models import CaseReview
     from inspections.models import Framework, Inspection, TeamMember
     from regions.models import PDU, Region
@@ -73,7 +73,7 @@ def main() -> None:
     review = CaseReview.objects.create(
         inspection=inspection, case_reference="X000001", case_type="licence", court_report="standard", inspector=user
     )
-    questions = services.applicable_questions(
+    questions = review_selectors.applicable_questions(
         framework_id=inspection.framework_id, case_type="licence", court_report="standard"
     )
     audit_triggers = [

@@ -1,4 +1,5 @@
-"""Reads for the case review pages: sections, their state, answers and open comments.
+"""Reads of one case review: the questions it asks, what is missing, what changed since a
+version, and for its pages the sections, their state, answers and open comments.
 
 Each function costs a fixed number of queries whatever the number of answers.
 """
@@ -7,15 +8,79 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.db.models import Q
 from django.utils.text import capfirst
 
+from inspections.choices import RatedBy
 from inspections.models import Question
 
 from .models import Answer, CaseReview, QAComment
-from .services import applicable_questions
 
 CASE_WIDE = "case-wide"
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something another person changed since the version a save started from."""
+
+    label: str
+    value: str
+    by: str
+    at: datetime | None
+
+
+def applicable_questions(*, framework_id: int, case_type: str, court_report: str) -> list[Question]:
+    """The key questions and prompts asked in a case of this type, in framework order."""
+    # Case-based standards' questions, plus the case-wide prompts that have no standard.
+    questions = Question.objects.filter(
+        Q(standard__rated_by=RatedBy.CASE_DATA) | Q(standard__isnull=True), framework_id=framework_id
+    )
+    return [
+        q
+        for q in questions.select_related("standard", "parent").order_by("order")
+        if q.applies_to(case_type=case_type, court_report=court_report)
+    ]
+
+
+def changes_since(review: CaseReview, version: int) -> list[Change]:
+    """What moved after `version`: each changed answer and case detail, with who and when."""
+    changes = [
+        Change(
+            label=f"{a.question.code} {a.question.text}",
+            value=a.get_value_display() + (f" – “{a.note}”" if a.note else ""),
+            by=str(a.updated_by or "unknown"),
+            at=a.updated_at,
+        )
+        for a in review.answers.filter(changed_in_version__gt=version).select_related("question", "updated_by")
+    ]
+    then = review.events.filter(version=version).order_by("-pgh_id").first()
+    if then is not None:
+        for attribute in CaseReview.ATTRIBUTE_FIELDS:
+            before, now = getattr(then, attribute), getattr(review, attribute)
+            if before != now:
+                model_field = CaseReview._meta.get_field(attribute)
+                display = dict(model_field.choices).get(now, now) if model_field.choices else now
+                changes.append(
+                    Change(
+                        label=capfirst(model_field.verbose_name),
+                        value=str(display),
+                        by=str(review.updated_by or "unknown"),
+                        at=review.updated_at,
+                    )
+                )
+    if review.status != getattr(then, "status", review.status):
+        changes.append(
+            Change(label="Status", value=review.get_status_display(), by=str(review.updated_by), at=review.updated_at)
+        )
+    return changes
+
+
+def missing_answers(review: CaseReview) -> list[Question]:
+    """The questions asked in this case that have no answer yet, in framework order."""
+    answered = set(review.answers.values_list("question_id", flat=True))
+    return [q for q in review_questions(review) if q.pk not in answered]
 
 
 @dataclass

@@ -14,21 +14,11 @@ from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Value, When
 
 from accounts.models import User
+from inspections.choices import Progress
 from inspections.models import Inspection
 
 from .access import case_reviews_visible_to
 from .models import Answer, CaseReview
-
-
-class Progress(models.TextChoices):
-    """Where a case stands, as the lists show it. A draft splits on whether anything has been answered."""
-
-    NOT_STARTED = "not_started", "Not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    SUBMITTED = "submitted", "Submitted"
-    RETURNED = "returned", "Returned"
-    MODERATED = "moderated", "Moderated"
-
 
 # Cases that count as done for the sample's progress: the inspector has finished with them.
 FINISHED = (Progress.SUBMITTED, Progress.MODERATED)

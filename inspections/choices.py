@@ -18,6 +18,31 @@ class Rating(models.TextChoices):
 RATING_ORDER = [Rating.OUTSTANDING, Rating.GOOD, Rating.REQUIRES_IMPROVEMENT, Rating.INADEQUATE]
 
 
+class RatedBy(models.TextChoices):
+    """How a standard is rated (Standard.rated_by, and the rules' input)."""
+
+    JUDGEMENT = "judgement", "Inspectors' judgement"
+    CASE_DATA = "case_data", "Case data"
+
+
+class Rounding(models.TextChoices):
+    """How a key question's percentage meets a threshold (Framework.rounding, and the rules)."""
+
+    EXACT = "exact", "Compare the exact fraction"
+    WHOLE_PERCENT = "whole_percent", "Round to a whole per cent, half up, then compare"
+
+
+class Source(models.TextChoices):
+    """Where a standard's rating came from: its rating method, or the ratings panel moving it.
+
+    The labels are read mid-sentence ("Good (2 points), from the case data.").
+    """
+
+    CASE_DATA = RatedBy.CASE_DATA.value, "from the case data"
+    JUDGEMENT = RatedBy.JUDGEMENT.value, "the inspection team's judgement"
+    OVERRIDE = "override", "moved by the ratings panel"
+
+
 class CaseType(models.TextChoices):
     COMMUNITY = "community", "Community sentence"
     LICENCE = "licence", "Licence or post-sentence supervision"
@@ -42,6 +67,17 @@ class AnswerValue(models.TextChoices):
     YES = "yes", "Yes"
     NO = "no", "No"
     NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class Progress(models.TextChoices):
+    """Where a case stands, as the lists show it, in workflow order. A draft splits on whether
+    anything has been answered; the other values are the case review's own statuses."""
+
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned"
+    MODERATED = "moderated", "Moderated"
 
 
 # The words a person may type for yes and no, in a form, an import file or a command option.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from inspections.choices import RATING_ORDER, Rating
+from inspections.choices import RATING_ORDER, RatedBy, Rating, Rounding, Source
 
 from . import rules
 
@@ -57,7 +57,7 @@ def band_range(rating: Rating, r: rules.RatingRules) -> str:
 
 def thresholds_text(r: rules.RatingRules) -> str:
     bands = ", ".join(f"{Rating(rating).label} {band_range(rating, r)}" for rating in RATING_ORDER)
-    if r.rounding == "whole_percent":
+    if r.rounding == Rounding.WHOLE_PERCENT:
         how = "each percentage is rounded to a whole per cent, half up, before it is compared"
     else:
         how = "the exact percentage is compared, without rounding"
@@ -107,16 +107,12 @@ def explain_standard(
     if standard.rating is None:
         summary = f"{name}: no rating yet, {standard.missing}."
     else:
-        how = {"case_data": "from the case data", "judgement": "the inspection team's judgement"}.get(
-            standard.rated_by, standard.rated_by
-        )
-        if standard.source == "override":
-            how = "moved by the ratings panel"
+        how = Source(standard.source).label
         summary = f"{name}: {label(standard.rating)} ({_points(standard.points)}), {how}."
 
     key_questions = []
     lines = []
-    if standard.rated_by == "case_data":
+    if standard.rated_by == RatedBy.CASE_DATA:
         for kq in standard.key_questions:
             decides = kq.code == standard.deciding_key_question
             text = f"  {kq.code}: {counts_text(kq.counts)}"
@@ -143,7 +139,11 @@ def explain_standard(
                 f"These counts include the answers of {_cases(draft_cases, 'case review')} still in draft, "
                 "so they may change."
             )
-    elif standard.rated_by == "judgement" and standard.derived_rating is not None and standard.source == "override":
+    elif (
+        standard.rated_by == RatedBy.JUDGEMENT
+        and standard.derived_rating is not None
+        and standard.source == Source.OVERRIDE
+    ):
         lines.append(f"The inspection team's judgement was {label(standard.derived_rating)}.")
 
     if standard.override is not None:

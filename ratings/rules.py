@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from inspections.choices import RATING_ORDER, Rating
+from inspections.choices import RATING_ORDER, RatedBy, Rating, Rounding, Source
 
 
 class RulesError(ValueError):
@@ -40,7 +40,7 @@ class Band:
 class RatingRules:
     framework: str
     thresholds: Mapping[Rating, Decimal]  # the lowest percentage for each band but the bottom one
-    rounding: str  # "exact" or "whole_percent"
+    rounding: Rounding | str
     points: Mapping[Rating, int]
     bands: Sequence[Band]
     standard_count: int
@@ -94,9 +94,9 @@ def _lowest_passing_percent(threshold: Decimal, rules: RatingRules) -> Fraction:
     bar sits half a point below the nearest whole threshold at or above it.
     """
     bar = Fraction(threshold)
-    if rules.rounding == "exact":
+    if rules.rounding == Rounding.EXACT:
         return bar
-    if rules.rounding == "whole_percent":
+    if rules.rounding == Rounding.WHOLE_PERCENT:
         return Fraction(math.ceil(bar)) - Fraction(1, 2)
     raise RulesError(f"unknown rounding rule {rules.rounding!r}")
 
@@ -190,7 +190,7 @@ class Override:
 class StandardInput:
     code: str
     title: str
-    rated_by: str  # "case_data" or "judgement"
+    rated_by: RatedBy | str
     key_questions: Mapping[str, Counts] = field(default_factory=dict)
     judgement: Rating | None = None
     override: Override | None = None
@@ -217,11 +217,11 @@ class StandardNextBand:
 class StandardResult:
     code: str
     title: str
-    rated_by: str
+    rated_by: RatedBy | str
     derived_rating: Rating | None  # from case data or the team's judgement, before any override
     rating: Rating | None
     points: int | None
-    source: str  # "case_data", "judgement" or "override"
+    source: Source | str
     key_questions: Sequence[KeyQuestionResult]
     deciding_key_question: str | None
     override: Override | None
@@ -252,7 +252,7 @@ def rate_standard(standard: StandardInput, rules: RatingRules) -> StandardResult
     deciding = None
     missing = None
     next_band = None
-    if standard.rated_by == "case_data":
+    if standard.rated_by == RatedBy.CASE_DATA:
         # A key question with no relevant cases (all "not applicable", or unanswered) has no
         # percentage and cannot decide; the others still rate the standard.
         rated = [kq for kq in results if kq.counts.fraction is not None]
@@ -264,16 +264,16 @@ def rate_standard(standard: StandardInput, rules: RatingRules) -> StandardResult
         else:
             derived = None
             missing = "no relevant cases have been answered yet"
-    elif standard.rated_by == "judgement":
+    elif standard.rated_by == RatedBy.JUDGEMENT:
         derived = standard.judgement
         if derived is None:
             missing = "the team has not recorded a judgement"
     else:
         raise RulesError(f"standard {standard.code} has an unknown rating method {standard.rated_by!r}")
 
-    rating, source = derived, standard.rated_by
+    rating, source = derived, Source(standard.rated_by)
     if standard.override is not None:
-        rating, source, missing = standard.override.to_rating, "override", None
+        rating, source, missing = standard.override.to_rating, Source.OVERRIDE, None
     return StandardResult(
         code=standard.code,
         title=standard.title,

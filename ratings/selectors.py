@@ -10,47 +10,65 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count
 
 from casework.models import CaseReview
-from inspections.choices import RATING_ORDER, Rating
+from inspections.choices import RatedBy, Rating
 from inspections.models import Framework, Inspection, OrganisationalJudgement, Question, Standard
 
 from . import rules, serialise
 from .explain import StandardExplanation, explain_standard
 from .models import RatingsSnapshot
 
+# The framework columns the rules are built from, read by name wherever they come from.
+RULE_FIELDS = (
+    "code",
+    "outstanding_threshold",
+    "good_threshold",
+    "requires_improvement_threshold",
+    "rounding",
+    "points_outstanding",
+    "points_good",
+    "points_requires_improvement",
+    "points_inadequate",
+    "standard_count",
+)
 
-def _rules_from_record(framework: Framework, bands: Iterable[dict]) -> rules.RatingRules:
+
+def build_rating_rules(framework: Mapping[str, object], bands: Iterable[Mapping[str, object]]) -> rules.RatingRules:
+    """The one builder of a framework's `RatingRules`: its RULE_FIELDS by name, and its band table rows."""
     return rules.RatingRules(
-        framework=framework.code,
+        framework=framework["code"],
         thresholds={
-            Rating.OUTSTANDING: framework.outstanding_threshold,
-            Rating.GOOD: framework.good_threshold,
-            Rating.REQUIRES_IMPROVEMENT: framework.requires_improvement_threshold,
+            Rating.OUTSTANDING: framework["outstanding_threshold"],
+            Rating.GOOD: framework["good_threshold"],
+            Rating.REQUIRES_IMPROVEMENT: framework["requires_improvement_threshold"],
         },
-        rounding=framework.rounding,
+        rounding=framework["rounding"],
         points={
-            Rating.OUTSTANDING: framework.points_outstanding,
-            Rating.GOOD: framework.points_good,
-            Rating.REQUIRES_IMPROVEMENT: framework.points_requires_improvement,
-            Rating.INADEQUATE: framework.points_inadequate,
+            Rating.OUTSTANDING: framework["points_outstanding"],
+            Rating.GOOD: framework["points_good"],
+            Rating.REQUIRES_IMPROVEMENT: framework["points_requires_improvement"],
+            Rating.INADEQUATE: framework["points_inadequate"],
         },
         bands=sorted(
             (rules.Band(rating=Rating(b["rating"]), min_score=b["min_score"], max_score=b["max_score"]) for b in bands),
             key=lambda band: band.min_score,
         ),
-        standard_count=framework.standard_count,
+        standard_count=framework["standard_count"],
     )
 
 
 def rating_rules(framework: Framework) -> rules.RatingRules:
     """The rules of one framework record, for callers that hold the record."""
-    return _rules_from_record(framework, framework.bands.values("rating", "min_score", "max_score"))
+    return build_rating_rules(
+        {name: getattr(framework, name) for name in RULE_FIELDS},
+        framework.bands.values("rating", "min_score", "max_score"),
+    )
 
 
 # The three reads below are plain SQL: measured with `make bench`, the ORM's query
@@ -63,7 +81,7 @@ _STRUCTURE_SQL = """
            f.points_outstanding, f.points_good, f.points_requires_improvement, f.points_inadequate, f.standard_count,
            (SELECT coalesce(json_agg(json_build_object(
                        'rating', b.rating, 'min_score', b.min_score, 'max_score', b.max_score)), '[]')
-              FROM inspections_overallband b WHERE b.framework_id = f.id),
+              FROM inspections_overallband b WHERE b.framework_id = f.id) AS bands,
            (SELECT coalesce(json_agg(json_build_object(
                        'id', s.id, 'code', s.code, 'title', s.title, 'rated_by', s.rated_by,
                        'key_questions', (SELECT coalesce(json_agg(json_build_object('id', q.id, 'code', q.code)
@@ -71,7 +89,7 @@ _STRUCTURE_SQL = """
                                            FROM inspections_question q
                                           WHERE q.standard_id = s.id AND q.kind = 'key_question'))
                        ORDER BY s."order"), '[]')
-              FROM inspections_standard s WHERE s.framework_id = f.id)
+              FROM inspections_standard s WHERE s.framework_id = f.id) AS standards
       FROM inspections_framework f
      WHERE f.id = ANY(%s)
 """
@@ -121,34 +139,18 @@ class _Structure:
 
     @property
     def key_question_ids(self) -> set[int]:
-        return {qid for s in self.standards if s.rated_by == Standard.RatedBy.CASE_DATA for qid in s.key_questions}
+        return {qid for s in self.standards if s.rated_by == RatedBy.CASE_DATA for qid in s.key_questions}
 
 
 def _structures(framework_ids: Iterable[int]) -> dict[int, _Structure]:
     with connection.cursor() as cursor:
         cursor.execute(_STRUCTURE_SQL, [list(framework_ids)])
-        rows = cursor.fetchall()
+        columns = [column.name for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     structures = {}
-    for id_, code, outstanding, good, requires_improvement, rounding, *points, standard_count, bands, standards in rows:
-        structures[id_] = _Structure(
-            rules=rules.RatingRules(
-                framework=code,
-                thresholds={
-                    Rating.OUTSTANDING: outstanding,
-                    Rating.GOOD: good,
-                    Rating.REQUIRES_IMPROVEMENT: requires_improvement,
-                },
-                rounding=rounding,
-                points=dict(zip(RATING_ORDER, points, strict=True)),
-                bands=sorted(
-                    (
-                        rules.Band(rating=Rating(b["rating"]), min_score=b["min_score"], max_score=b["max_score"])
-                        for b in _json(bands)
-                    ),
-                    key=lambda band: band.min_score,
-                ),
-                standard_count=standard_count,
-            ),
+    for row in rows:
+        structures[row["id"]] = _Structure(
+            rules=build_rating_rules(row, _json(row["bands"])),
             standards=[
                 _Standard(
                     id=s["id"],
@@ -157,7 +159,7 @@ def _structures(framework_ids: Iterable[int]) -> dict[int, _Structure]:
                     rated_by=s["rated_by"],
                     key_questions={q["id"]: q["code"] for q in s["key_questions"]},
                 )
-                for s in _json(standards)
+                for s in _json(row["standards"])
             ],
         )
     return structures
@@ -236,7 +238,7 @@ def inspections_ratings(inspections: Iterable[Inspection]) -> dict[int, rules.In
                     code: inspection_counts.get(question_id, rules.Counts())
                     for question_id, code in s.key_questions.items()
                 }
-                if s.rated_by == Standard.RatedBy.CASE_DATA
+                if s.rated_by == RatedBy.CASE_DATA
                 else {},
                 judgement=judgements.get((inspection.id, s.id)),
                 override=overrides.get((inspection.id, s.id)),

@@ -115,10 +115,7 @@ def ratings(request: HttpRequest, reference: str) -> HttpResponse:
             "can_change": can_change,
             "next_status": Inspection.Status(next_status) if next_status else None,
             "can_publish": is_lead
-            and (
-                inspection.status == Inspection.Status.RATINGS_PANEL
-                or (inspection.is_published and inspection.unlocked_at is not None)
-            ),
+            and (inspection.status == Inspection.Status.RATINGS_PANEL or inspection.is_open_for_correction),
             "lock_events": lock_events(inspection),
         },
     )
@@ -231,7 +228,7 @@ def publish(request: HttpRequest, reference: str) -> HttpResponse:
             "inspection": inspection,
             "ratings": displayed,
             "explanation": _explanation(displayed),
-            "republishing": inspection.is_published and inspection.unlocked_at is not None,
+            "republishing": inspection.is_open_for_correction,
             "errors": errors,
         },
         status=400 if errors else 200,

@@ -229,6 +229,30 @@ def test_band_edges_come_from_each_framework_record(framework, edges):
         rules.overall_band(max(edges) + 1, record_rules)
 
 
+@pytest.mark.django_db
+def test_the_rules_read_from_a_record_and_from_the_ratings_query_are_built_by_one_function(inspection):
+    """Points are read by column name: a framework whose points are not 3-2-1-0 keeps them in their places."""
+    from ratings.selectors import _structures
+
+    framework = inspection.framework
+    Framework.objects.filter(pk=framework.pk).update(points_outstanding=9, points_good=5)
+    framework.refresh_from_db()
+    from_record = rating_rules(framework)
+    assert from_record.points == {OUT: 9, GOOD: 5, RI: 1, INAD: 0}
+    assert _structures([framework.pk])[framework.pk].rules == from_record
+
+
+def test_the_rules_vocabularies_are_the_models_vocabularies():
+    from inspections.choices import RatedBy, Rounding, Source
+    from inspections.models import Standard
+
+    assert Framework.Rounding is Rounding and Standard.RatedBy is RatedBy
+    assert {s.value for s in Source} == set(RatedBy.values) | {"override"}
+    judged_then_moved = rules.rate_standard(judged("1.1", GOOD, rules.Override(to_rating=RI, reason="Panel")), RULES)
+    assert judged_then_moved.source == Source.OVERRIDE
+    assert kq_rating(129, 71, r=make_rules(rounding=Rounding.WHOLE_PERCENT)) == GOOD  # 64.5 % rounds to 65 %
+
+
 # Properties ------------------------------------------------------------------------------------------------------
 
 counts = st.builds(rules.Counts, yes=st.integers(0, 300), no=st.integers(0, 300), not_applicable=st.integers(0, 50))

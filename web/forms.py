@@ -3,8 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import User
-from casework.selectors import Progress
-from inspections.choices import CaseType
+from inspections.choices import CaseType, Progress
 
 
 class CaseFilterForm(forms.Form):

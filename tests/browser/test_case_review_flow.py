@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import expect
 
 from casework.models import Answer, CaseReview, QAComment
-from casework.services import applicable_questions
+from casework.review_selectors import applicable_questions
 from inspections.models import Question, Standard
 
 from ..factories import CaseReviewFactory, JudgementFactory

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from casework import services
+from casework import review_selectors, services
 from casework.services import AnswerInput
 
 from ..factories import CaseReviewFactory
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def submitted_case(inspection, inspector, lead_inspector):
     review = CaseReviewFactory(inspection=inspection, case_reference="X400001", inspector=inspector)
-    questions = services.applicable_questions(
+    questions = review_selectors.applicable_questions(
         framework_id=inspection.framework_id, case_type=review.case_type, court_report=review.court_report
     )
     services.case_review_save(

@@ -236,10 +236,10 @@ def test_case_details_of_the_wrong_type_are_field_errors_and_write_nothing(clien
 
 
 def submitted(review, inspector):
-    from casework import services
+    from casework import review_selectors, services
     from casework.services import AnswerInput
 
-    questions = services.applicable_questions(
+    questions = review_selectors.applicable_questions(
         framework_id=review.inspection.framework_id, case_type=review.case_type, court_report=review.court_report
     )
     services.case_review_save(
