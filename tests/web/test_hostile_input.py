@@ -298,6 +298,16 @@ def test_a_nul_byte_in_the_return_comments_is_a_field_error(client, review, insp
     assert CaseReview.objects.get(pk=review.pk).status == "submitted"
 
 
+def test_text_over_the_request_size_limit_is_a_bad_request_and_writes_nothing(client, review, inspector):
+    client.force_login(inspector)
+    before = row_counts()
+    note = "Seen. " * (3 * 1024 * 1024 // 6)  # over Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = client.post(CASE + "sections/2.2/", {"version": "1", "answer-2.2.1": "yes", "note-2.2.1": note})
+    assert response.status_code == 400
+    assert heading(response.content.decode()) == "Sorry, there is a problem with the web address or form"
+    assert row_counts() == before
+
+
 @pytest.mark.parametrize("field", ["email", "password"])
 def test_a_nul_byte_at_sign_in_is_a_field_error_and_signs_nobody_in(client, inspector, field):
     data = {"email": inspector.email, "password": "Correct-Horse-42"}
