@@ -31,7 +31,14 @@ from inspections.models import (
 )
 from ratings.models import RatingOverride
 
-from .factories import CaseReviewFactory, JudgementFactory, PDUFactory, UserFactory, set_publication
+from .factories import (
+    CaseReviewFactory,
+    InspectionFactory,
+    JudgementFactory,
+    PDUFactory,
+    UserFactory,
+    set_publication,
+)
 
 APP_ROLE = settings.DATABASE_APP_USER
 
@@ -412,3 +419,68 @@ def test_deletes_of_every_audited_record_are_in_the_history_with_who_and_why(ins
         assert deleted.pgh_context.metadata == {"user": lead_inspector.pk, "reason": "Removed in a test"}
     # The case review's answers went with it, each on record.
     assert Answer.pgh_event_model.objects.filter(case_review=review.pk, pgh_label="delete").count() == 1
+
+
+# History completeness: one event per write, on every audited model and path -----------------------------------
+
+
+def _audited_rows(inspection, lead_inspector):
+    """One fresh row of every audited model, with an update to make to it (field, value)."""
+    from inspections.models import RegionalFinding, RegionalReview
+
+    review = CaseReviewFactory(inspection=inspection, inspector=lead_inspector)
+    user = UserFactory(email="audited@example.test", role=User.Role.ANALYST)
+    regional = RegionalReview.objects.create(
+        region=inspection.pdu.region, slug="audited", letter_date=datetime.date(2024, 9, 1), addressee="RPD"
+    )
+    return [
+        (user, "role", "inspector"),
+        (InspectionFactory(reference="SW-AUD-2024", pdu=inspection.pdu), "fieldwork_start", "2024-07-01"),
+        (TeamMember.objects.create(inspection=inspection, user=user, role="inspector"), "role", "lead_inspector"),
+        (JudgementFactory(inspection=inspection), "rating", "inadequate"),
+        (Recommendation.objects.create(inspection=inspection, addressee="pdu", text="A", order=1), "text", "B"),
+        # Dependants before what they depend on, so no cascade deletes a row before its own turn.
+        (
+            RegionalFinding.objects.create(review=regional, heading="staff", kind="strength", text="A", order=1),
+            "text",
+            "B",
+        ),
+        (regional, "summary", "Summary"),
+        (Answer.objects.create(case_review=review, question=question("2.2.1"), value="yes"), "value", "no"),
+        (QAComment.objects.create(case_review=review, text="Check", author=lead_inspector), "text", "Checked"),
+        (
+            RatingOverride.objects.create(
+                inspection=inspection,
+                standard=Standard.objects.get(framework=inspection.framework, code="2.3"),
+                to_rating="good",
+                reason="Panel",
+                decided_by=lead_inspector,
+            ),
+            "reason",
+            "Panel, again",
+        ),
+        (review, "tier", "A"),
+    ]
+
+
+@pytest.mark.parametrize("path", ["orm", "sql as the application role"])
+def test_every_write_to_every_audited_model_is_one_history_event(inspection, lead_inspector, path):
+    rows = _audited_rows(inspection, lead_inspector)
+    for obj, field, value in rows:
+        model, pk = type(obj), obj.pk
+        if path == "orm":
+            model.objects.filter(pk=pk).update(**{field: value})
+            if model is not User:  # its dependants (team, case reviews) hold it: deleted below, last
+                model.objects.filter(pk=pk).delete()
+        else:
+            column = model._meta.get_field(field).column
+            with as_application_role() as cursor:
+                cursor.execute(f"UPDATE {model._meta.db_table} SET {column} = %s WHERE id = %s", [value, pk])
+                if model not in (User, Inspection, CaseReview):  # held by rows created here (PROTECT)
+                    cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id = %s", [pk])
+    for obj, _field, _value in rows:
+        labels = list(
+            obj.pgh_event_model.objects.filter(pgh_obj_id=obj.pk).order_by("pgh_id").values_list("pgh_label", flat=True)
+        )
+        deleted = not type(obj).objects.filter(pk=obj.pk).exists()
+        assert labels == ["insert", "update", *(["delete"] if deleted else [])], type(obj).__name__
