@@ -75,7 +75,13 @@ class CaseDetailsForm(GovukIdsMixin, forms.ModelForm):
         help_text="Needed when the case review has already been submitted",
     )
     # Shown (as a checkbox) only after a save was refused because answers would stop applying.
-    confirm_removal = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    confirm_removal = forms.TypedChoiceField(
+        choices=[("true", "Yes, remove them")],
+        coerce=lambda value: value == "true",
+        required=False,
+        empty_value=False,
+        widget=forms.HiddenInput,
+    )
 
     class Meta:
         model = CaseReview
