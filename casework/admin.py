@@ -144,10 +144,7 @@ class CaseReviewForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         refuse_locked_inspection(self, cleaned.get("inspection"), "inspection")
-        # Mirrors case_review_mappa_category_has_level, naming the field to fix.
-        category, level = cleaned.get("mappa_category"), cleaned.get("mappa_level")
-        if category and category != CaseReview.Mappa.NONE and level == CaseReview.Mappa.NONE:
-            self.add_error("mappa_level", "A MAPPA case needs its MAPPA level.")
+        # The MAPPA rule (casework.models.mappa_problem) reaches this form through CaseReview.clean.
         return cleaned
 
 

@@ -37,7 +37,7 @@ from accounts.models import User
 from inspections.choices import AnswerValue, CourtReport, parse_answer, parse_yes_no
 from inspections.models import Inspection, Question
 
-from .models import Answer, CaseReview, case_reference_validator
+from .models import Answer, CaseReview, case_reference_validator, mappa_problem
 
 REQUIRED_COLUMNS = ("case_reference", "case_type", "question", "answer")
 OPTIONAL_COLUMNS = ("court_report", "note")
@@ -375,10 +375,13 @@ def _parse_attribute(name: str, text: str) -> Any:
 
 
 def _mappa_problem(reference: str, attributes: dict[str, Any]) -> str | None:
-    # Mirrors the constraint case_review_mappa_category_has_level, so the file is told before the database refuses.
+    # The model's MAPPA rule, so the file is told before the database refuses.
     if (
-        attributes.get("mappa_category", CaseReview.Mappa.NONE) != CaseReview.Mappa.NONE
-        and attributes.get("mappa_level", CaseReview.Mappa.NONE) == CaseReview.Mappa.NONE
+        mappa_problem(
+            category=attributes.get("mappa_category", CaseReview.Mappa.NONE),
+            level=attributes.get("mappa_level", CaseReview.Mappa.NONE),
+        )
+        is not None
     ):
         return f"case {reference} has a MAPPA category but no level"
     return None

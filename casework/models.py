@@ -1,6 +1,7 @@
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -166,6 +167,25 @@ class CaseReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inspection.reference}/{self.case_reference}"
+
+    def clean(self) -> None:
+        # Every ModelForm (the admin's, the case details page's) and every service's full_clean
+        # gets the MAPPA rule's message on the field to fix, before the constraint's generic one.
+        if (problem := mappa_problem(category=self.mappa_category, level=self.mappa_level)) is not None:
+            raise ValidationError({"mappa_level": problem})
+
+
+def mappa_problem(*, category: str | None, level: str | None) -> str | None:
+    """The MAPPA rule in Python: a MAPPA category needs a MAPPA level. None when the pair is fine.
+
+    The one Python home of the rule (CaseReview.clean, so forms and services; the CSV import);
+    the database holds it as case_review_mappa_category_has_level for every other path.
+    """
+    if category is None or level is None:  # a form field that failed on its own: nothing to compare
+        return None
+    if category != CaseReview.Mappa.NONE and level == CaseReview.Mappa.NONE:
+        return "A MAPPA case needs its MAPPA level."
+    return None
 
 
 # Deletes are tracked too: an answer removed because its question stopped applying stays on record.

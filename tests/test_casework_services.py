@@ -290,3 +290,15 @@ def test_a_refusal_of_the_person_is_the_403_page_and_any_other_is_a_message():
     assert refusal_message(Refused("SW-TST-2024 is published.", code="locked")) == "SW-TST-2024 is published."
     stale = StaleEdit(review=None, changes=[])
     assert (stale.code, isinstance(stale, Refused)) == ("stale", True)
+
+
+def test_the_mappa_rule_has_one_python_home_used_by_saves_forms_and_the_import(review, inspector):
+    from casework.models import mappa_problem
+
+    assert mappa_problem(category="2", level="none") == "A MAPPA case needs its MAPPA level."
+    assert mappa_problem(category="2", level="2") is None
+    assert mappa_problem(category="none", level="none") is None
+    with pytest.raises(ValidationError) as refused:
+        services.case_review_save(review=review, by=inspector, expected_version=1, attributes={"mappa_category": "2"})
+    assert refused.value.message_dict == {"mappa_level": ["A MAPPA case needs its MAPPA level."]}
+    assert CaseReview.objects.get(pk=review.pk).mappa_category == "none"

@@ -143,3 +143,20 @@ def test_a_published_inspection_is_printed_from_its_snapshot(rated, lead_inspect
     data = json.loads(run("ratings", rated.reference, "--format", "json"))
     assert data["source"] == "snapshot" and data["snapshot"]["kind"] == "published"
     assert data["score"] == 16
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("word", "relevant"), [("yes", 0), ("Y", 0), ("true", 0), ("no", 10), ("n", 10), ("FALSE", 10)]
+)
+def test_findings_yes_no_filters_take_the_same_words_as_every_other_path(rated, word, relevant):
+    # The rated sample's ten cases have no domestic abuse concerns.
+    data = json.loads(run("findings", "--question", "2.1.1", "--where", f"domestic_abuse={word}"))
+    assert data["relevant"] == relevant
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("word", ["1", "0", "maybe"])
+def test_findings_refuses_what_the_one_yes_no_parser_refuses(word):
+    with pytest.raises(CommandError, match="is not yes or no"):
+        run("findings", "--question", "2.1.1", "--where", f"domestic_abuse={word}")

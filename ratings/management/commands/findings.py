@@ -6,11 +6,10 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from casework.models import CaseReview
+from inspections.choices import parse_yes_no
 from inspections.models import Inspection
 from ratings.findings import BREAKDOWN_ATTRIBUTES, CASE_ATTRIBUTES, UnknownQuestion, findings, findings_by
 from regions.models import PDU, Region
-
-TRUE_WORDS, FALSE_WORDS = {"yes", "true", "1"}, {"no", "false", "0"}
 
 
 def _date(value: str) -> datetime.date:
@@ -30,9 +29,10 @@ def _case_filter(text: str) -> tuple[str, object]:
     except FieldDoesNotExist:  # pragma: no cover - CASE_ATTRIBUTES names real fields
         raise argparse.ArgumentTypeError(f"unknown attribute {name!r}") from None
     if field.get_internal_type() == "BooleanField":
-        if raw.lower() not in TRUE_WORDS | FALSE_WORDS:
-            raise argparse.ArgumentTypeError(f"{name} is yes or no, not {raw!r}")
-        return name, raw.lower() in TRUE_WORDS
+        try:
+            return name, parse_yes_no(raw)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"{name}: {error}") from None
     try:
         return name, field.clean(raw, None)
     except ValidationError as error:
