@@ -6,11 +6,11 @@ person fixing the file can go straight to it; a file with any problem writes not
 
 The import runs in three steps:
 
-1. **Check**, streaming, without any lock: each line is decoded, split into cells
-   and checked as it is read. Memory holds one small record per case (its
-   attributes and, per question, the line that answered it), never the rows:
-   while the file is still good each answer goes to a temporary spool file as a
-   COPY row of ids, so a 120,000-row file costs no more memory than a 10,000-row one.
+1. **Check**, streaming, without any lock: each line is decoded and split into cells
+   (`import_lines.py`) and checked as it is read. Memory holds one small record per
+   case (its attributes and, per question, the line that answered it; about 1 KB),
+   never the rows: while the file is still good each answer goes to a temporary
+   spool file as a COPY row of ids, so neither the rows nor their notes stay in memory.
 2. **Re-check under the lock**: only once the whole file is good is the
    inspection's row locked, and what may have changed meanwhile (publication, a
    case reference added by someone else) checked again.
@@ -20,10 +20,9 @@ The import runs in three steps:
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
@@ -37,6 +36,8 @@ from accounts.models import User
 from inspections.choices import AnswerValue, CourtReport, parse_answer, parse_yes_no
 from inspections.models import Inspection, Question
 
+from . import import_lines as reading
+from .import_lines import NOTE_MAX_CHARS
 from .models import Answer, CaseReview, case_reference_validator, mappa_problem
 
 REQUIRED_COLUMNS = ("case_reference", "case_type", "question", "answer")
@@ -45,12 +46,6 @@ OPTIONAL_COLUMNS = ("court_report", "note")
 ATTRIBUTE_COLUMNS = tuple(f for f in CaseReview.ATTRIBUTE_FIELDS if f not in ("case_type", "court_report"))
 CASE_COLUMNS = ("case_type", "court_report", *ATTRIBUTE_COLUMNS)
 
-# Limits, documented in docs/import-format.md. A note is free text: 10,000 characters is
-# several pages, far beyond any evidence note seen. The line limit bounds the memory one
-# line can take; every line whose cells are within their own limits fits in it (a note of
-# 10,000 four-byte characters is 40,000 bytes).
-NOTE_MAX_CHARS = 10_000
-LINE_MAX_BYTES = 65_536
 # Problems listed in a report; past this they are only counted (a file in the wrong
 # format would otherwise list every one of its lines).
 MAX_LISTED_PROBLEMS = 500
@@ -136,133 +131,6 @@ def _published(inspection: Inspection) -> str:
     return f"{inspection.reference} is published: case reviews cannot be imported into it"
 
 
-# Step 1a: physical lines ------------------------------------------------------------------------------------------
-
-
-class _LineError(Exception):
-    """A line that cannot be read as a row; its message is the problem reported for it."""
-
-
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-UTF8_BOM = b"\xef\xbb\xbf"
-
-
-def _lines(source: IO[bytes] | IO[str] | Iterable[str]) -> Iterator[tuple[int, str | None, str | None]]:
-    """Each physical line as (number, text without its line break, None) or (number, None, problem).
-
-    A line is what ends at a line feed, so a cell can never run on into the next
-    line. A file that is not UTF-8 at all (UTF-16) gives one problem on line 1 and ends.
-    """
-    for number, raw in enumerate(_raw_lines(source), start=1):
-        if raw is None:
-            yield (
-                number,
-                None,
-                f"the line is longer than {LINE_MAX_BYTES:,} bytes (a note has at most {NOTE_MAX_CHARS:,} characters)",
-            )
-            continue
-        if number == 1 and isinstance(raw, bytes) and _looks_like_utf16(raw):
-            yield number, None, "the file is UTF-16 text, not UTF-8: save it as “CSV UTF-8 (comma delimited)”"
-            return
-        try:
-            yield number, _text_of(raw, first=number == 1), None
-        except _LineError as error:
-            yield number, None, str(error)
-        except UnicodeDecodeError:  # a text file opened with a strict encoding: nothing after this can be trusted
-            yield number, None, "the file is not UTF-8 text from this line on: save it as “CSV UTF-8”"
-            return
-
-
-def _raw_lines(source: IO[bytes] | IO[str] | Iterable[str]) -> Iterator[bytes | str | None]:
-    """Each line with its line break, or None for a line too long to read (skipped, never held whole)."""
-    readline = getattr(source, "readline", None)
-    if readline is None:
-        yield from source
-        return
-    while chunk := readline(LINE_MAX_BYTES + 1):
-        if len(chunk) > LINE_MAX_BYTES and chunk[-1:] not in (b"\n", "\n"):
-            while (rest := readline(LINE_MAX_BYTES)) and rest[-1:] not in (b"\n", "\n"):
-                pass
-            yield None
-        else:
-            yield chunk
-
-
-def _looks_like_utf16(first_line: bytes) -> bool:
-    # With no byte order mark, UTF-16 text of ASCII letters has a NUL in every other byte.
-    return first_line[:2] in UTF16_BOMS or (len(first_line) >= 2 and 0 in first_line[:2])
-
-
-def _text_of(raw: bytes | str, *, first: bool) -> str:
-    if isinstance(raw, bytes):
-        if first and raw.startswith(UTF8_BOM):
-            raw = raw[len(UTF8_BOM) :]
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            byte = raw[error.start]
-            guess = bytes([byte]).decode("cp1252", errors="replace")
-            raise _LineError(
-                f"the line is not UTF-8 text: byte 0x{byte:02X} at byte {error.start + 1} "
-                f"(“{guess}” in Latin-1 or Windows-1252?); save the file as “CSV UTF-8”"
-            ) from None
-    else:
-        text = raw.removeprefix("\ufeff") if first else raw
-    if text.endswith("\n"):
-        text = text[:-2] if text.endswith("\r\n") else text[:-1]
-    if "\x00" in text:
-        raise _LineError(
-            f"the line has a NUL character at position {text.index(chr(0)) + 1}: "
-            "is the file plain text, saved as “CSV UTF-8”?"
-        )
-    if "\r" in text:
-        raise _LineError("the line has a carriage return inside it: a cell may not contain a line break")
-    return text
-
-
-# Step 1b: cells --------------------------------------------------------------------------------------------------
-
-
-def _cells(text: str, header: Sequence[str]) -> list[str]:
-    if '"' not in text:
-        return text.split(",")
-    try:
-        return next(csv.reader((text,), strict=True))
-    except csv.Error:
-        raise _LineError(_quote_problem(text, header)) from None
-
-
-def _quote_problem(text: str, header: Sequence[str]) -> str:
-    """Which cell's quotes are wrong, and how: the same reading as the csv module's default dialect."""
-    cell, position, end = 0, 0, len(text)
-    while position <= end:
-        where = f"cell {cell + 1}" + (f" ({header[cell]})" if cell < len(header) else "")
-        if text.startswith('"', position):
-            close = position + 1
-            while (close := text.find('"', close)) != -1 and text.startswith('"', close + 1):
-                close += 2
-            if close == -1:
-                return (
-                    f"a quote opens {where} and is not closed on this line: a cell may not contain a line break, "
-                    'and a quote inside a quoted cell is written twice ("")'
-                )
-            if close + 1 < end and text[close + 1] != ",":
-                return f'{where} has text after its closing quote: a quote inside a quoted cell is written twice ("")'
-            position = close + 2
-        else:
-            comma = text.find(",", position)
-            if comma == -1:
-                break
-            position = comma + 1
-        cell += 1
-    return "the line cannot be read as CSV"
-
-
-def _shown(text: str, limit: int = 40) -> str:
-    """A cell's text for a message: quoted, and cut short if long."""
-    return repr(text if len(text) <= limit else f"{text[:limit]}…")
-
-
 # Step 1c: the header ---------------------------------------------------------------------------------------------
 
 
@@ -289,8 +157,8 @@ def _read_header(lines: Iterator[tuple[int, str | None, str | None]], report: Im
         report.add(1, empty)
         return None
     try:
-        names = [name.strip() for name in _cells(text, ())]
-    except _LineError as error:
+        names = [name.strip() for name in reading.cells(text, ())]
+    except reading.LineError as error:
         report.add(1, str(error))
         return None
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
@@ -300,7 +168,7 @@ def _read_header(lines: Iterator[tuple[int, str | None, str | None]], report: Im
     if unknown:
         report.add(
             1,
-            f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(map(_shown, unknown))}; "
+            f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(map(reading.shown, unknown))}; "
             f"case attribute columns are {', '.join(ATTRIBUTE_COLUMNS)}",
         )
     repeated = sorted({name for name in names if names.count(name) > 1})
@@ -366,12 +234,12 @@ def _parse_attribute(name: str, text: str) -> Any:
     if model_field.choices:
         allowed = [str(value) for value, _ in model_field.flatchoices]
         if text not in allowed:
-            raise ValueError(f"{name} {_shown(text)} is not one of {', '.join(allowed)}")
+            raise ValueError(f"{name} {reading.shown(text)} is not one of {', '.join(allowed)}")
         return text
     try:
         return model_field.clean(text, None)
     except ValidationError as error:
-        raise ValueError(f"{name} {_shown(text)}: {' '.join(error.messages)}") from None
+        raise ValueError(f"{name} {reading.shown(text)}: {' '.join(error.messages)}") from None
 
 
 def _mappa_problem(reference: str, attributes: dict[str, Any]) -> str | None:
@@ -415,7 +283,7 @@ class _Checker:
             try:
                 case_reference_validator(reference)
             except ValidationError as error:
-                self.report.add(line, f"bad case reference {_shown(reference)}: {' '.join(error.messages)}")
+                self.report.add(line, f"bad case reference {reading.shown(reference)}: {' '.join(error.messages)}")
                 return
             case = self._new_case(line, reference, cells)
         else:
@@ -464,10 +332,11 @@ class _Checker:
             if problem is not None:
                 self.report.add(line, problem)
             elif name in case.attributes and case.attributes[name] != value:
+                here, there = reading.shown(text), reading.shown(first_text)
                 self.report.add(
                     line,
-                    f"case {case.reference} has {name} {_shown(text)} here but {_shown(first_text)} on line "
-                    f"{case.first_line}: a case's attributes must be the same on all its rows",
+                    f"case {case.reference} has {name} {here} here but {there} on line {case.first_line}: "
+                    "a case's attributes must be the same on all its rows",
                 )
 
     def _why_not_asked(self, question: _Question, case: _Case) -> str | None:
@@ -485,7 +354,7 @@ class _Checker:
         code = cells[self.header.question].strip()
         question = self.questions.get(code)
         if question is None:
-            self.report.add(line, f"unknown question code {_shown(code)}: not in the {self.framework} framework")
+            self.report.add(line, f"unknown question code {reading.shown(code)}: not in the {self.framework} framework")
             return
         try:
             value = parse_answer(cells[self.header.answer])
@@ -514,7 +383,7 @@ class _Checker:
 def _check_file(
     *, source, inspection: Inspection, report: ImportReport, spool: IO[str], progress: Progress | None
 ) -> dict[str, _Case]:
-    lines = _lines(source)
+    lines = reading.lines(source)
     header = _read_header(lines, report)
     if header is None:
         return {}
@@ -525,8 +394,8 @@ def _check_file(
             report.add(line, problem)
         elif text.strip(" ,\t"):  # a blank line, or one of empty cells as spreadsheets leave, holds nothing
             try:
-                checker.row(line, _cells(text, header.names))
-            except _LineError as error:
+                checker.row(line, reading.cells(text, header.names))
+            except reading.LineError as error:
                 report.add(line, str(error))
         rows += 1
         if progress is not None and rows == PROGRESS_EVERY:
