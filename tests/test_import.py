@@ -500,3 +500,27 @@ def test_the_benchmarks_import_file_is_one_the_importer_accepts(inspection, tmp_
         report = case_reviews_import(inspection=inspection, source=source)
     assert report.ok, report.problems
     assert (report.case_reviews, report.answers) == (3, rows) and rows == 150
+
+
+@pytest.mark.django_db
+def test_the_import_writes_as_the_application_role_with_every_row_in_the_history(inspection):
+    """COPY needs nothing the service's own role lacks (INSERT), and the history triggers see every copied row."""
+    from django.conf import settings
+    from django.db import connection, transaction
+
+    from casework.models import AnswerEvent
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f'SET LOCAL ROLE "{settings.DATABASE_APP_USER}"')
+        report = run_import(inspection, good_file())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone() == (settings.DATABASE_APP_USER,)
+    assert report.written
+    assert Answer.objects.count() == 80
+    events = AnswerEvent.objects.filter(pgh_label="insert")
+    assert events.count() == 80
+    assert {e.pgh_context.metadata["reason"] for e in events.select_related("pgh_context")} == {
+        "imported from a CSV file"
+    }
