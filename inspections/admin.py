@@ -43,8 +43,19 @@ def refuse_locked_inspection(form: forms.ModelForm, inspection: Inspection | Non
         form.add_error(field, LOCKED_MESSAGE.format(reference=inspection.reference))
 
 
-class LockedInspectionMixin:
-    """For admins of records that belong to an inspection: read-only while it is locked."""
+class NoBulkDeleteMixin:
+    """No "delete selected" action: a bulk delete never asks has_delete_permission about each record,
+    so it would offer deletes the per-record rules below refuse."""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class LockedInspectionMixin(NoBulkDeleteMixin):
+    """For admins of records that belong to an inspection: read-only while it is locked, and never
+    deleted once it is published (a correction changes a record; the published record stays)."""
 
     def inspection_of(self, obj) -> Inspection:
         return obj.inspection
@@ -55,7 +66,7 @@ class LockedInspectionMixin:
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and self.inspection_of(obj).is_locked:
+        if obj is not None and self.inspection_of(obj).is_published:
             return False
         return super().has_delete_permission(request, obj)
 
@@ -70,13 +81,13 @@ class LockedParentInlineMixin:
         return not (obj is not None and obj.is_locked) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return not (obj is not None and obj.is_locked) and super().has_delete_permission(request, obj)
+        return not (obj is not None and obj.is_published) and super().has_delete_permission(request, obj)
 
 
 # Frameworks ------------------------------------------------------------------
 
 
-class FrameworkInUseMixin:
+class FrameworkInUseMixin(NoBulkDeleteMixin):
     """Read-only once any inspection uses the framework: editing it would re-rate those inspections."""
 
     def framework_of(self, obj) -> Framework:
@@ -257,7 +268,7 @@ class InspectionForm(forms.ModelForm):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(admin.ModelAdmin):
+class InspectionAdmin(NoBulkDeleteMixin, admin.ModelAdmin):
     form = InspectionForm
     list_display = ["reference", "pdu", "region", "framework", "fieldwork_start", "status", "published_on", "locked"]
     list_filter = ["status", "framework", "pdu__region"]
@@ -265,17 +276,11 @@ class InspectionAdmin(admin.ModelAdmin):
     search_fields = ["reference", "pdu__name", "pdu__slug"]
     autocomplete_fields = ["pdu"]
     date_hierarchy = "fieldwork_start"
-    # Publishing (with its ratings snapshot) and unlocking (with a reason in the lock log) are
-    # workflow steps on the lead's pages; here their results are shown, not edited.
-    readonly_fields = ["published_on", "unlocked_at", "created_at", "updated_at"]
+    # The stages, publishing (with its ratings snapshot) and unlocking (with a reason in the lock
+    # log) are workflow steps on the lead's pages, through the services; here they are shown, not
+    # edited (the database refuses a publication change without its lock event anyway).
+    readonly_fields = ["status", "published_on", "unlocked_at", "created_at", "updated_at"]
     inlines = [TeamMemberInline, JudgementInline, RecommendationInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.is_published:
-            # Unlocked for a correction, it stays published: moving it back would orphan its snapshot.
-            fields.append("status")
-        return fields
 
     @admin.display(description="Region", ordering="pdu__region__name")
     def region(self, inspection: Inspection) -> str:
@@ -291,7 +296,8 @@ class InspectionAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.is_locked:
+        # Published is kept for good, unlocked or not (the database refuses it too: inspection_published_kept).
+        if obj is not None and obj.is_published:
             return False
         return super().has_delete_permission(request, obj)
 

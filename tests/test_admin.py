@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -227,20 +228,17 @@ def test_a_published_inspection_is_read_only_with_its_team_judgements_and_recomm
     assert TeamMember.objects.filter(pk=member.pk).exists()
 
 
-def test_the_admin_cannot_publish_an_inspection_which_needs_the_publish_workflow(staff, inspection):
+def test_the_admin_cannot_move_an_inspections_stage_which_needs_the_workflow(staff, inspection):
+    """Stages and publication go through the lead's pages (the services); the admin shows them only."""
     data = {"reference": inspection.reference, "pdu": inspection.pdu_id, "framework": inspection.framework_id}
-    data |= {"fieldwork_start": "2024-06-03", "status": "published"}
+    data |= {"fieldwork_start": "2024-06-03"}
     for prefix in ["members", "judgements", "recommendations"]:
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
-    response = staff.post(admin_url(inspection), data)
-    assert response.status_code == 200
-    assert "status" in response.context["adminform"].form.errors
-    inspection.refresh_from_db()
-    assert (inspection.status, inspection.published_on) == (Inspection.Status.FIELDWORK, None)
-    data["status"] = "moderation"
-    assert staff.post(admin_url(inspection), data).status_code == 302
-    inspection.refresh_from_db()
-    assert inspection.status == Inspection.Status.MODERATION
+    for status in ["published", "moderation"]:
+        assert staff.post(admin_url(inspection), data | {"status": status}).status_code == 302
+        inspection.refresh_from_db()
+        assert (inspection.status, inspection.published_on) == (Inspection.Status.FIELDWORK, None)
+    assert "status" not in staff.get(admin_url(inspection)).context["adminform"].form.fields
 
 
 def test_nothing_can_be_added_to_a_published_inspection_from_the_admin(staff, records, inspector):
@@ -452,3 +450,224 @@ def test_the_unlock_log_cannot_be_edited(staff, records):
     assert staff.post(admin_url(event, "delete"), {"post": "yes"}).status_code == 403
     event.refresh_from_db()
     assert event.reason == "Typo in 2.3"
+
+
+# The admin goes through the services ---------------------------------------------------------------------------
+
+
+def page_data(response, **changes) -> dict:
+    """What the admin page would post back unchanged (the form and its inline rows), with `changes`."""
+    from django.forms import CheckboxInput, NullBooleanSelect
+
+    forms_ = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms_ += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms_:
+        for name in form.fields:
+            bound = form[name]
+            value = bound.value()
+            if isinstance(bound.field.widget, NullBooleanSelect):
+                data[bound.html_name] = {True: "true", False: "false"}.get(value, "unknown")
+            elif isinstance(bound.field.widget, CheckboxInput):
+                if value:
+                    data[bound.html_name] = "on"
+            elif value is not None:
+                data[bound.html_name] = value
+    return data | changes
+
+
+def shown_messages(response) -> list[tuple[str, str]]:
+    return [(m.level_tag, m.message) for m in response.context["messages"]]
+
+
+def test_changing_the_court_report_in_the_admin_removes_answers_that_stop_applying_through_the_service(
+    staff, inspection, inspector, administrator
+):
+    from inspections.choices import Rating
+    from ratings.selectors import inspection_ratings
+
+    review = CaseReviewFactory(inspection=inspection, inspector=inspector, court_report="oral")
+    AnswerFactory(case_review=review, question=question("2.1.1"), value="yes")
+    AnswerFactory(case_review=review, question=question("2.2.1"), value="yes")
+    assert inspection_ratings(inspection).standard("2.1").rating == Rating.OUTSTANDING
+
+    data = page_data(staff.get(admin_url(review)), court_report="none")
+    response = staff.post(admin_url(review), data, follow=True)
+
+    assert response.status_code == 200
+    review.refresh_from_db()
+    assert (review.court_report, review.version, review.updated_by) == ("none", 2, administrator)
+    assert set(review.answers.values_list("question__code", flat=True)) == {"2.2.1"}
+    # 2.1.1 no longer counts towards standard 2.1: it has no relevant cases left.
+    standard = inspection_ratings(inspection).standard("2.1")
+    assert standard.rating is None and standard.key_questions[0].counts.relevant == 0
+    removal = AnswerEvent.objects.get(pgh_label="delete", case_review=review)
+    assert removal.question.code == "2.1.1" and removal.value == "yes"
+    assert (removal.pgh_context.metadata["user"], removal.pgh_context.metadata["reason"]) == (
+        administrator.pk,
+        "changed in the admin",
+    )
+    assert (
+        "warning",
+        "The answers to 2.1.1 were removed: they are not asked in a case with these details. "
+        "The case's history keeps them.",
+    ) in shown_messages(response)
+
+
+def test_status_and_version_cannot_be_changed_in_the_admin(staff, records):
+    review = records["review"]
+    page = staff.get(admin_url(review))
+    form = page.context["adminform"].form
+    assert "status" not in form.fields and "version" not in form.fields
+    assert {"inspection", "case_reference", "inspector"}.isdisjoint(form.fields)
+    staff.post(admin_url(review), page_data(page, status="moderated", version="9", tier="A"))
+    review.refresh_from_db()
+    assert (review.status, review.version, review.tier) == ("draft", 2, "A")
+
+
+def test_a_stale_admin_edit_is_refused_with_a_message_and_writes_nothing(staff, records, inspector):
+    from casework import services
+
+    review = records["review"]
+    page = staff.get(admin_url(review))
+    services.case_review_save(
+        review=review, by=inspector, expected_version=1, answers={"2.2.2": services.AnswerInput("no")}
+    )
+    response = staff.post(admin_url(review), page_data(page, tier="D"), follow=True)
+    assert (
+        "error",
+        "This case review was changed by someone else while you were editing it. Nothing you entered has been saved.",
+    ) in shown_messages(response)
+    review.refresh_from_db()
+    assert (review.tier, review.version) != ("D", 3) and review.version == 2
+
+
+def test_a_mappa_category_without_a_level_is_a_form_error_in_the_admin(staff, records):
+    review = records["review"]
+    response = staff.post(admin_url(review), page_data(staff.get(admin_url(review)), mappa_category="2"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["mappa_level"] == ["A MAPPA case needs its MAPPA level."]
+    review.refresh_from_db()
+    assert (review.mappa_category, review.version) == ("none", 1)
+
+
+def test_a_case_added_in_the_admin_is_created_by_the_service_with_who_and_why(staff, inspection, administrator):
+    from casework.models import CaseReviewEvent
+
+    response = staff.post(
+        reverse("admin:casework_casereview_add"),
+        {
+            "inspection": inspection.pk,
+            "case_reference": "X300001",
+            "case_type": "licence",
+            "court_report": "none",
+            "mappa_category": "none",
+            "mappa_level": "none",
+            "same_practitioner": "unknown",
+            "answers-TOTAL_FORMS": "0",
+            "answers-INITIAL_FORMS": "0",
+            "qa_comments-TOTAL_FORMS": "0",
+            "qa_comments-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    review = CaseReview.objects.get(inspection=inspection, case_reference="X300001")
+    assert (review.case_type, review.status, review.updated_by) == ("licence", "draft", administrator)
+    event = CaseReviewEvent.objects.get(pgh_obj=review, pgh_label="insert")
+    assert (event.pgh_context.metadata["user"], event.pgh_context.metadata["reason"]) == (
+        administrator.pk,
+        "case added to the sample",
+    )
+
+
+def test_archiving_and_restoring_in_the_admin_go_through_the_services(staff, records, administrator):
+    from casework.models import CaseReviewEvent
+
+    review, published_review = records["review"], records["published_review"]
+    changelist = reverse("admin:casework_casereview_changelist")
+    response = staff.post(
+        changelist, {"action": "archive", "_selected_action": [review.pk, published_review.pk]}, follow=True
+    )
+    review.refresh_from_db()
+    assert review.archived_at is not None and review.updated_by == administrator
+    event = CaseReviewEvent.objects.filter(pgh_obj=review).latest("pgh_id")
+    assert (event.pgh_context.metadata["user"], event.pgh_context.metadata["reason"]) == (
+        administrator.pk,
+        "archived in the admin",
+    )
+    published_review.refresh_from_db()
+    assert published_review.archived_at is None
+    errors = [text for level, text in shown_messages(response) if level == "error"]
+    assert errors == [
+        "Left as it was: SW-PUB-2024 is published and locked, so X200001 cannot be archived: "
+        "a lead must unlock it, with a reason, first."
+    ]
+    # Archived, the case is read-only until it is restored.
+    assert not staff.get(admin_url(review)).context["has_change_permission"]
+    staff.post(changelist, {"action": "restore", "_selected_action": [review.pk]})
+    review.refresh_from_db()
+    assert review.archived_at is None and review.version == 3
+
+
+def test_the_archive_and_restore_services_need_the_lead_and_a_reason(records, inspector, lead_inspector):
+    from casework import services
+    from inspections.errors import Refused
+
+    review = records["review"]
+    with pytest.raises(Refused) as refused:
+        services.case_review_archive(review=review, by=inspector, reason="Duplicate")
+    assert refused.value.code == "not_lead"
+    with pytest.raises(ValidationError, match="reason"):
+        services.case_review_archive(review=review, by=lead_inspector, reason=" ")
+    archived = services.case_review_archive(review=review, by=lead_inspector, reason="Duplicate of X100002")
+    with pytest.raises(Refused) as refused:
+        services.case_review_archive(review=review, by=lead_inspector, reason="Again")
+    assert refused.value.code == "wrong_state"
+    restored = services.case_review_restore(review=review, by=lead_inspector, reason="Not a duplicate after all")
+    assert (archived.version, restored.version, restored.archived_at) == (2, 3, None)
+    with pytest.raises(Refused) as refused:
+        services.case_review_archive(review=records["published_review"], by=lead_inspector, reason="Late")
+    assert refused.value.code == "locked"
+
+
+def test_an_answer_added_in_the_admin_goes_through_the_service(staff, records, administrator):
+    review = records["review"]
+    add = reverse("admin:casework_answer_add")
+    response = staff.post(
+        add, {"case_review": review.pk, "question": question("2.1.1").pk, "value": "yes"}, follow=True
+    )
+    assert ("error", "2.1.1 is not asked in a case of this type") in shown_messages(response)
+    assert not Answer.objects.filter(case_review=review, question__code="2.1.1").exists()
+    response = staff.post(add, {"case_review": review.pk, "question": question("2.2.2").pk, "value": "no"})
+    assert response.status_code == 302
+    answer = Answer.objects.get(case_review=review, question__code="2.2.2")
+    review.refresh_from_db()
+    assert (answer.value, answer.changed_in_version, answer.updated_by, review.version) == ("no", 2, administrator, 2)
+
+
+def test_the_admin_offers_no_delete_that_would_be_refused(staff, records):
+    from inspections.models import Inspection as InspectionModel
+
+    published = records["published"]
+    set_publication(published, unlocked_at=datetime.datetime(2024, 10, 1, tzinfo=datetime.UTC))
+    published.refresh_from_db()
+    assert published.is_open_for_correction
+    # Unlocked to correct it, a published inspection and its records are changeable but never deleted.
+    for obj in [
+        published,
+        published.members.first(),
+        records["published_judgement"],
+        records["published_recommendation"],
+    ]:
+        page = staff.get(admin_url(obj))
+        assert page.context["has_change_permission"] and not page.context["has_delete_permission"], obj
+        assert staff.post(admin_url(obj, "delete"), {"post": "yes"}).status_code == 403
+    for model in (InspectionModel, TeamMember, OrganisationalJudgement, Recommendation, Framework, Question):
+        opts = model._meta
+        changelist = staff.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        action_form = changelist.context["action_form"]
+        assert action_form is None or "delete_selected" not in dict(action_form.fields["action"].choices), opts.label
+    for model in (CaseReview, Answer, QAComment):
+        assert not admin.site._registry[model].has_delete_permission(changelist.wsgi_request)
+    assert InspectionModel.objects.filter(pk=published.pk).exists()
