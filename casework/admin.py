@@ -1,9 +1,16 @@
 """The casework admin: case reviews, their answers and quality-assurance comments.
 
+The admin is a path like any other: adding a case, changing its details or its
+answers, archiving and restoring go through the casework services, with the
+administrator as the acting user, so the same rules hold (answers that no longer
+apply are removed, not left counting; the version moves on, so a form an
+inspector opened before the edit is refused as stale) and the history says who
+and why. What a service owns without an admin use (status, version, the case's
+inspection and reference, reassigning with a reason) is read-only here. A
+service's refusal is an error message, with nothing written.
+
 Case records are never deleted (archive them instead) and are read-only while
-their inspection is published and locked. Every admin edit that changes a case
-review or an answer moves the review's version on, so a form an inspector opened
-before the edit is refused as stale rather than silently overwriting it.
+their inspection is published and locked, or once archived.
 """
 
 from __future__ import annotations
@@ -11,27 +18,51 @@ from __future__ import annotations
 import pghistory
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import BigIntegerField, F, OuterRef, QuerySet, Subquery
+from django.core.exceptions import ValidationError
+from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
+from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from pghistory.admin import EventModelAdmin
 
 from accounts.models import User
 from inspections.admin import refuse_locked_inspection
 from inspections.choices import AnswerValue
+from inspections.errors import Refused
 
+from . import services
 from .models import Answer, AnswerEvent, CaseReview, CaseReviewEvent, QAComment, QACommentEvent
 
 # Kept with each audit event, so the history says the change was made outside the workflow pages.
 ADMIN_REASON = "changed in the admin"
 
 
-def _next_version(review: CaseReview) -> int:
-    """The version an admin edit saves as, read under a row lock held until the admin's transaction ends."""
-    return CaseReview.objects.select_for_update().values_list("version", flat=True).get(pk=review.pk) + 1
+def _expected_version(form: forms.Form, review: CaseReview) -> int:
+    """The version the administrator's page was loaded at, so a stale admin edit is refused like any other.
+
+    A post without it (a script) takes the version as it is now.
+    """
+    loaded = form.cleaned_data.get("expected_version")
+    return loaded or CaseReview.objects.values_list("version", flat=True).get(pk=review.pk)
+
+
+def _case_details(form: forms.ModelForm) -> dict:
+    return {name: form.cleaned_data[name] for name in CaseReview.ATTRIBUTE_FIELDS if name in form.cleaned_data}
+
+
+class ServiceRefusalsMixin:
+    """A service's refusal becomes an error message on the page, and the whole admin save is rolled back."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            # The admin runs the save in one transaction: an exception leaves nothing written.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (Refused, ValidationError) as refused:
+            message = refused.message if isinstance(refused, Refused) else " ".join(refused.messages)
+            self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 def _check_answer(form: forms.ModelForm, *, review: CaseReview | None, question) -> None:
@@ -64,14 +95,19 @@ class AnswerForm(forms.ModelForm):
         return cleaned
 
 
+def _read_only(review: CaseReview) -> bool:
+    """What the casework services refuse to change: a case of a locked inspection, or an archived case."""
+    return review.inspection.is_locked or review.archived_at is not None
+
+
 class LockedCaseReviewMixin:
-    """Read-only, and never deletable: archive a case review instead of deleting its record."""
+    """Read-only where the services refuse a change, and never deletable: archive a case review instead."""
 
     def review_of(self, obj) -> CaseReview:
         return obj.case_review
 
     def has_change_permission(self, request, obj=None) -> bool:
-        if obj is not None and self.review_of(obj).inspection.is_locked:
+        if obj is not None and _read_only(self.review_of(obj)):
             return False
         return super().has_change_permission(request, obj)
 
@@ -80,7 +116,13 @@ class LockedCaseReviewMixin:
 
 
 class AnswerInline(admin.TabularInline):
-    """The review's answers, in framework order. New answers are added on the answer page."""
+    """The review's answers, in framework order. New answers are added on the answer page.
+
+    Editable, not read-only: an administrator correcting an answer next to the case
+    details it depends on is the admin's use. The edits are not saved by the formset:
+    CaseReviewAdmin.save_related passes them, with any case details changed, to one
+    case_review_save, so they are checked and versioned like a save on the pages.
+    """
 
     model = Answer
     form = AnswerForm
@@ -98,7 +140,7 @@ class AnswerInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.inspection.is_locked:
+        if obj is not None and _read_only(obj):
             return False
         return super().has_change_permission(request, obj)
 
@@ -116,7 +158,7 @@ class QACommentInline(admin.StackedInline):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.inspection.is_locked:
+        if obj is not None and _read_only(obj):
             return False
         return super().has_change_permission(request, obj)
 
@@ -141,6 +183,13 @@ class ArchivedFilter(admin.SimpleListFilter):
 
 class CaseReviewForm(forms.ModelForm):
     # No Meta: the admin builds it from the model and the fieldsets below.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
     def clean(self):
         cleaned = super().clean()
         refuse_locked_inspection(self, cleaned.get("inspection"), "inspection")
@@ -149,7 +198,7 @@ class CaseReviewForm(forms.ModelForm):
 
 
 @admin.register(CaseReview)
-class CaseReviewAdmin(LockedCaseReviewMixin, admin.ModelAdmin):
+class CaseReviewAdmin(ServiceRefusalsMixin, LockedCaseReviewMixin, admin.ModelAdmin):
     form = CaseReviewForm
     list_display = ["__str__", "case_type", "court_report", "status", "inspector", "version", "updated_at", "archived"]
     list_filter = [
@@ -165,7 +214,8 @@ class CaseReviewAdmin(LockedCaseReviewMixin, admin.ModelAdmin):
     # Case references and inspection references are the only identifiers: nobody on probation has a name here.
     search_fields = ["case_reference", "inspection__reference"]
     autocomplete_fields = ["inspection", "inspector"]
-    readonly_fields = ["version", "created_at", "updated_at", "updated_by", "archived_at", "history"]
+    # Status moves only through the workflow (submit, return, moderate); the version only with a save.
+    readonly_fields = ["status", "version", "created_at", "updated_at", "updated_by", "archived_at", "history"]
     actions = ["archive", "restore"]
     inlines = [AnswerInline, QACommentInline]
     fieldsets = [
@@ -187,11 +237,32 @@ class CaseReviewAdmin(LockedCaseReviewMixin, admin.ModelAdmin):
             {"fields": ["practitioner_grade", "practitioner_months_in_service", "same_practitioner"]},
         ),
         ("Person on probation", {"fields": ["gender", "ethnicity_group", "age_band", "disability"]}),
-        ("Record", {"fields": ["version", "created_at", "updated_at", "updated_by", "archived_at", "history"]}),
+        (
+            "Record",
+            {
+                "fields": [
+                    "expected_version",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                    "updated_by",
+                    "archived_at",
+                    "history",
+                ]
+            },
+        ),
     ]
 
     def review_of(self, obj: CaseReview) -> CaseReview:
         return obj
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # No service moves a case to another inspection or renames it; reassigning has its own
+            # page (casework:reassign), which asks the lead for a reason.
+            fields += ["inspection", "case_reference", "inspector"]
+        return fields
 
     @admin.display(description="Archived", boolean=True)
     def archived(self, review: CaseReview) -> bool:
@@ -211,69 +282,93 @@ class CaseReviewAdmin(LockedCaseReviewMixin, admin.ModelAdmin):
         )
 
     def save_model(self, request, obj: CaseReview, form, change: bool) -> None:
-        if change and not form.has_changed():
-            return  # Saving an unchanged row would only add an empty audit event.
         if change:
-            obj.version = _next_version(obj)
-            obj._version_moved = True
-        obj.updated_by = request.user
-        with pghistory.context(reason=ADMIN_REASON):
-            super().save_model(request, obj, form, change)
+            return  # Saved through case_review_save in save_related, with the answer rows, as one version.
+        created = services.case_review_create(
+            inspection=obj.inspection,
+            case_reference=obj.case_reference,
+            inspector=obj.inspector,
+            by=request.user,
+            **_case_details(form),
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
 
-    def save_formset(self, request, form, formset, change: bool) -> None:
-        if formset.model is not Answer:
-            return super().save_formset(request, form, formset, change)
-        answers = formset.save(commit=False)
-        if not answers:
-            return None
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        if not change:
+            return super().save_related(request, form, formsets, change)
         review = form.instance
-        with pghistory.context(reason=ADMIN_REASON):
-            # One new version per admin save, whether the case details, the answers or both changed.
-            if not getattr(review, "_version_moved", False):
-                review.version = _next_version(review)
-                review.updated_by = request.user
-                review.save(update_fields=["version", "updated_by", "updated_at"])
-            for answer in answers:
-                answer.changed_in_version = review.version
-                answer.updated_by = request.user
-                answer.save()
-        return None
-
-    def _write(self, request, queryset: QuerySet[CaseReview], *, archived_at, done: str) -> None:
-        # Locked inspections refuse every write in the database; leave their reviews out and say so.
-        locked = queryset.filter(inspection__status="published", inspection__unlocked_at__isnull=True)
-        skipped = locked.count()
-        with pghistory.context(reason=f"{done} in the admin"):
-            changed = (
-                queryset.exclude(pk__in=locked.values("pk"))
-                .exclude(archived_at__isnull=archived_at is None)
-                .update(
-                    archived_at=archived_at,
-                    updated_by=request.user,
-                    updated_at=timezone.now(),
-                    version=F("version") + 1,
-                )
-            )
-        self.message_user(request, f"{changed} case review(s) {done}.", messages.SUCCESS)
-        if skipped:
+        answers = {}
+        for formset in formsets:
+            if formset.model is Answer:
+                changed = [row for row in formset.forms if row.instance.pk and row.has_changed()]
+                answers |= {
+                    row.instance.question.code: services.AnswerInput(row.instance.value, row.instance.note)
+                    for row in changed
+                }
+                # What formset.save() would have recorded, for the admin's change message.
+                formset.new_objects, formset.deleted_objects = [], []
+                formset.changed_objects = [(row.instance, row.changed_data) for row in changed]
+            else:
+                self.save_formset(request, form, formset, change)
+        before = set(review.answers.values_list("question__code", flat=True))
+        # The administrator changing a case's type or court report is removing the answers that
+        # stop applying: confirmed here, and each removal named in a warning and in the history.
+        saved = services.case_review_save(
+            review=review,
+            by=request.user,
+            expected_version=_expected_version(form, review),
+            attributes=_case_details(form),
+            answers=answers,
+            reason=ADMIN_REASON,
+            remove_answers_that_no_longer_apply=True,
+        )
+        removed = sorted(before - set(saved.answers.values_list("question__code", flat=True)))
+        if removed:
             self.message_user(
                 request,
-                f"{skipped} case review(s) left as they were: their inspection is published and locked.",
+                f"The answers to {', '.join(removed)} were removed: they are not asked in a case with these details. "
+                "The case's history keeps them.",
                 messages.WARNING,
             )
+        return None
+
+    def _each(self, request, queryset: QuerySet[CaseReview], service, *, done: str) -> None:
+        changed, refusals = 0, []
+        for review in queryset.select_related("inspection"):
+            try:
+                service(review=review, by=request.user, reason=f"{done} in the admin")
+            except Refused as refused:
+                refusals.append(refused.message)
+            else:
+                changed += 1
+        self.message_user(request, f"{changed} case review(s) {done}.", messages.SUCCESS)
+        for message in refusals:
+            self.message_user(request, f"Left as it was: {message}", messages.ERROR)
 
     @admin.action(description="Archive selected case reviews", permissions=["change"])
     def archive(self, request, queryset: QuerySet[CaseReview]) -> None:
-        self._write(request, queryset, archived_at=timezone.now(), done="archived")
+        self._each(request, queryset, services.case_review_archive, done="archived")
 
     @admin.action(description="Restore selected archived case reviews", permissions=["change"])
     def restore(self, request, queryset: QuerySet[CaseReview]) -> None:
-        self._write(request, queryset, archived_at=None, done="restored")
+        self._each(request, queryset, services.case_review_restore, done="restored")
+
+
+class AnswerAdminForm(AnswerForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.case_review.version
 
 
 @admin.register(Answer)
-class AnswerAdmin(LockedCaseReviewMixin, admin.ModelAdmin):
-    form = AnswerForm
+class AnswerAdmin(ServiceRefusalsMixin, LockedCaseReviewMixin, admin.ModelAdmin):
+    """One answer, added or changed through case_review_save like an answer on the section pages."""
+
+    form = AnswerAdminForm
     list_display = ["case_review", "question_code", "value", "changed_in_version", "updated_by", "updated_at"]
     list_filter = ["value", "question__kind", "question__framework", "case_review__inspection__status"]
     list_select_related = ["case_review__inspection", "question", "updated_by"]
@@ -281,6 +376,13 @@ class AnswerAdmin(LockedCaseReviewMixin, admin.ModelAdmin):
     # A national sample holds tens of thousands of reviews: pick one by searching, never from a full list.
     autocomplete_fields = ["case_review", "question"]
     readonly_fields = ["changed_in_version", "updated_by", "updated_at"]
+    fields = ["case_review", "question", "value", "note", "expected_version", *readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["case_review", "question"]  # an answer is to one question of one case
+        return fields
 
     @admin.display(description="Question", ordering="question__order")
     def question_code(self, answer: Answer) -> str:
@@ -290,13 +392,15 @@ class AnswerAdmin(LockedCaseReviewMixin, admin.ModelAdmin):
         if change and not form.has_changed():
             return  # Saving an unchanged row would only add an empty audit event.
         review = obj.case_review
-        with pghistory.context(reason=ADMIN_REASON):
-            review.version = _next_version(review)
-            review.updated_by = request.user
-            review.save(update_fields=["version", "updated_by", "updated_at"])
-            obj.changed_in_version = review.version
-            obj.updated_by = request.user
-            super().save_model(request, obj, form, change)
+        services.case_review_save(
+            review=review,
+            by=request.user,
+            expected_version=_expected_version(form, review),
+            answers={obj.question.code: services.AnswerInput(obj.value, obj.note)},
+            reason=ADMIN_REASON,
+        )
+        obj.pk = Answer.objects.values_list("pk", flat=True).get(case_review=review, question=obj.question)
+        obj.refresh_from_db()
 
 
 class QACommentForm(forms.ModelForm):

@@ -255,3 +255,39 @@ def case_review_reassign(*, review: CaseReview, to: User, by: User, reason: str)
             current.updated_by = by
             current.save()
     return current
+
+
+def _archive(*, review: CaseReview, by: User, reason: str, archive: bool) -> CaseReview:
+    verb = "archive" if archive else "restore"
+    if not reason.strip():
+        raise ValidationError({"reason": f"Give a reason to {verb} a case review"})
+    with transaction.atomic():
+        current = CaseReview.objects.select_for_update().select_related("inspection").get(pk=review.pk)
+        require_lead(inspection=current.inspection, by=by, action=f"{verb} a case review")
+        if current.inspection.is_locked:
+            raise Refused(
+                f"{current.inspection.reference} is published and locked, so {current.case_reference} "
+                f"cannot be {verb}d: a lead must unlock it, with a reason, first.",
+                code="locked",
+            )
+        if (current.archived_at is not None) == archive:
+            raise Refused(
+                f"{current.case_reference} is {'already archived' if archive else 'not archived'}.",
+                code="wrong_state",
+            )
+        with pghistory.context(user=by.pk, reason=reason.strip()):
+            current.archived_at = timezone.now() if archive else None
+            current.version += 1
+            current.updated_by = by
+            current.save(update_fields=["archived_at", "version", "updated_by", "updated_at"])
+    return current
+
+
+def case_review_archive(*, review: CaseReview, by: User, reason: str) -> CaseReview:
+    """Take a case out of the sample (and out of the ratings), keeping its record: archived, never deleted."""
+    return _archive(review=review, by=by, reason=reason, archive=True)
+
+
+def case_review_restore(*, review: CaseReview, by: User, reason: str) -> CaseReview:
+    """Put an archived case back in the sample, as it was."""
+    return _archive(review=review, by=by, reason=reason, archive=False)
