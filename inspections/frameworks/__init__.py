@@ -1,7 +1,9 @@
-"""Framework definitions as data (one JSON file per framework) and their loader.
+"""Framework definitions as data: one JSON file per framework, the readable source of each.
 
-The loader takes the model classes as arguments so that a data migration can
-pass its historical models and stay valid as the models change.
+Migrations never read these files: migration 0002 loaded a frozen copy of them
+(inspections/migrations/_frameworks_0002.py) with its own copy of the loader, so
+an edit here changes no database. A framework revision is a new file and a new
+framework record, loaded by a new data migration with its own frozen copy.
 """
 
 import json
@@ -13,71 +15,3 @@ FRAMEWORK_FILES = ["pdu-2021.json", "adult-2018.json", "youth-2018.json"]
 
 def read_framework(filename: str) -> dict:
     return json.loads((FRAMEWORK_DIR / filename).read_text(encoding="utf-8"))
-
-
-def load_framework(data: dict, *, Framework, OverallBand, Standard, Question) -> None:
-    points = data["points"]
-    standard_count = data.get("standard_count") or len(data["standards"])
-    framework, _ = Framework.objects.update_or_create(
-        code=data["code"],
-        defaults={
-            "title": data["title"],
-            "description": data.get("description", ""),
-            "outstanding_threshold": data["outstanding_threshold"],
-            "good_threshold": data["good_threshold"],
-            "requires_improvement_threshold": data["requires_improvement_threshold"],
-            "rounding": data["rounding"],
-            "points_outstanding": points["outstanding"],
-            "points_good": points["good"],
-            "points_requires_improvement": points["requires_improvement"],
-            "points_inadequate": points["inadequate"],
-            "standard_count": standard_count,
-        },
-    )
-    for rating, low, high in data["bands"]:
-        OverallBand.objects.update_or_create(
-            framework=framework, rating=rating, defaults={"min_score": low, "max_score": high}
-        )
-    order = 0
-    for position, s in enumerate(data["standards"], start=1):
-        standard, _ = Standard.objects.update_or_create(
-            framework=framework,
-            code=s["code"],
-            defaults={
-                "domain": s["domain"],
-                "domain_title": s["domain_title"],
-                "title": s["title"],
-                "headline": s["headline"],
-                "rated_by": s["rated_by"],
-                "order": position,
-            },
-        )
-        for kq in s["key_questions"]:
-            order += 1
-            key_question = _question(Question, framework, kq, order, standard=standard, parent=None)
-            for prompt in kq["prompts"]:
-                order += 1
-                _question(Question, framework, prompt, order, standard=standard, parent=key_question)
-    for prompt in data["case_wide_prompts"]:
-        order += 1
-        _question(Question, framework, prompt, order, standard=None, parent=None)
-
-
-def _question(Question, framework, q: dict, order: int, *, standard, parent):
-    question, _ = Question.objects.update_or_create(
-        framework=framework,
-        code=q["code"],
-        defaults={
-            "standard": standard,
-            "parent": parent,
-            "kind": q["kind"],
-            "text": q["text"],
-            "lens": q.get("lens", ""),
-            "allows_not_applicable": q["allows_not_applicable"],
-            "case_types": q.get("case_types", []),
-            "requires_court_report": q.get("requires_court_report", False)
-            or bool(parent is not None and parent.requires_court_report),
-            "order": order,
-        },
-    )
-    return question
