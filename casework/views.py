@@ -99,11 +99,12 @@ def case_details(request: HttpRequest, reference: str, case_reference: str) -> H
             except services.StaleEdit as stale:
                 return _stale_response(request, "casework/case_details.html", context, stale, form)
             except Refused as refused:
-                if refused.code != "answers_would_be_removed":
-                    raise
-                # Nothing saved yet: the page asks the inspector to confirm, keeping what they entered.
-                form.add_error("confirm_removal", refused.message)
-                context["removal"] = refused.message
+                if refused.code == "answers_would_be_removed":
+                    # Nothing saved yet: the page asks the inspector to confirm, keeping what they entered.
+                    form.add_error("confirm_removal", refused.message)
+                    context["removal"] = refused.message
+                else:
+                    form.add_error(None, refusal_message(refused))
             except ValidationError as error:
                 _form_errors(form, error)
             else:

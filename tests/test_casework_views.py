@@ -190,3 +190,17 @@ def test_an_answer_removed_because_its_question_stopped_applying_stays_in_the_hi
     page = client.get(url(review, "history")).content.decode()
     assert "Removed the answer to 2.1.1" in page
     assert "Court report: Oral → None" in page
+
+
+def test_a_service_refusal_is_a_message_on_the_page_and_a_refusal_of_the_person_the_403_page(
+    client, review, inspector, lead_inspector
+):
+    client.force_login(lead_inspector)
+    response = client.post(url(review, "moderate"), follow=True)
+    assert "Only a submitted case review can be moderated." in response.content.decode()
+    review.refresh_from_db()
+    assert review.status == "draft"
+    client.force_login(inspector)
+    assert client.post(url(review, "moderate")).status_code == 403
+    review.refresh_from_db()
+    assert review.status == "draft"
