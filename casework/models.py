@@ -157,7 +157,8 @@ class CaseReview(models.Model):
                        AND NOT ((cardinality(q.case_types) = 0 OR NEW.case_type = ANY(q.case_types))
                                 AND NOT (q.requires_court_report AND NEW.court_report = 'none'));
                     IF codes IS NOT NULL THEN
-                        RAISE EXCEPTION 'case %: the answers to % would no longer apply; remove them first', NEW.case_reference, codes
+                        RAISE EXCEPTION 'case %: the answers to % would no longer apply; remove them first',
+                            NEW.case_reference, codes
                             USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_applies_to_case';
                     END IF;
                     RETURN NEW;

@@ -88,7 +88,8 @@ INSPECTION_PUBLICATION_GUARD = """
         RAISE EXCEPTION 'inspection % is published: its reference, PDU and framework cannot change', OLD.reference
             USING ERRCODE = 'check_violation', CONSTRAINT = 'inspection_published_identity';
     END IF;
-    IF (OLD.status, OLD.published_on, OLD.unlocked_at) IS DISTINCT FROM (NEW.status, NEW.published_on, NEW.unlocked_at) THEN
+    IF (OLD.status, OLD.published_on, OLD.unlocked_at)
+       IS DISTINCT FROM (NEW.status, NEW.published_on, NEW.unlocked_at) THEN
         IF NOT EXISTS (
             SELECT 1 FROM inspections_lockevent e WHERE e.inspection_id = NEW.id AND e.transaction_id = txid_current()
         ) THEN
