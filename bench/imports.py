@@ -13,8 +13,8 @@ cases × 60 answers) and measures in the same run, at both sizes, each in one tr
       context), after the case reviews are created: the least a write that keeps its history costs;
   (c) for the importer's choice of writer, `Answer.objects.bulk_create` in batches of 2,000 in
       place of (b)'s COPY;
-  (d) the command's memory: the peak resident size of its process (getrusage) and, in a dry
-      run, the peak of Python's own allocations (tracemalloc), which must not grow with the file.
+  (d) the command's memory: the peak resident size of its process (VmHWM) and, in a dry run,
+      the peak of Python's own allocations (tracemalloc), which must not grow with the file.
 
 It prints rows per second, the ratio a/b, and the cost per row at 10,000 and at 120,000 rows:
 within 1.5× of each other when the cost is linear in the rows of one transaction.
@@ -86,7 +86,6 @@ def write_file(path: Path, *, rows: int, prefix: str, seed: int) -> int:
 
 def child(args: argparse.Namespace) -> int:
     """Runs the command once and prints what it cost as JSON (used by the parent; not for people)."""
-    import resource
     import tracemalloc
 
     setup_django(args.url)
@@ -95,21 +94,24 @@ def child(args: argparse.Namespace) -> int:
     import casework.management.commands.import_case_reviews  # noqa: F401  (imported before the baseline)
 
     options = ["--no-progress", *(["--dry-run"] if args.dry_run else [])]
-    baseline_kib = _current_rss_kib()
+    baseline_kib = _status_kib("VmRSS")
     if args.tracemalloc:
         tracemalloc.start()
     started = time.perf_counter()
     call_command("import_case_reviews", args.file, "--inspection", args.inspection, *options, stdout=io.StringIO())
     seconds = time.perf_counter() - started
     python_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # The peak of this process's own memory. Not getrusage's ru_maxrss: Linux carries the parent's
+    # peak across fork and exec into it, so every child started after the COPY floor (which holds
+    # its rows in memory in the parent) would report the parent's 150 MiB.
+    peak_kib = _status_kib("VmHWM")
     print(json.dumps({"seconds": seconds, "baseline_kib": baseline_kib, "peak_kib": peak_kib, "python": python_peak}))
     return 0
 
 
-def _current_rss_kib() -> int:
+def _status_kib(field: str) -> int:
     with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        return next(int(line.split()[1]) for line in status if line.startswith(f"{field}:"))
 
 
 def run_command(url: str, path: Path, inspection: str, *, dry_run: bool = False, trace: bool = False) -> dict:
@@ -219,7 +221,11 @@ def measure_size(url: str, path: Path, label: str, *, repeats: int, bulk: bool) 
         floors.append(copy_floor(Inspection.objects.get(reference=f"BN-FLR{label}{n}-2024"), path))
         if bulk:
             bulks.append(bulk_create_alternative(Inspection.objects.get(reference=f"BN-BLK{label}{n}-2024"), path))
-        print(f"  round {n + 1}: import {imports[-1]['seconds']:.1f} s, COPY {floors[-1]:.1f} s", flush=True)
+        print(
+            f"  round {n + 1}: import {imports[-1]['seconds']:.1f} s (peak {_mib(imports[-1]['peak_kib'])}), "
+            f"COPY {floors[-1]:.1f} s",
+            flush=True,
+        )
     imported = dict(sorted(imports, key=lambda run: run["seconds"])[len(imports) // 2])
     # The highest peak of any round, not the median round's: memory must stay flat in every run.
     imported["peak_kib"] = max(run["peak_kib"] for run in imports)

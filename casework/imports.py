@@ -8,8 +8,8 @@ The import runs in three steps:
 
 1. **Check**, streaming, without any lock: each line is decoded and split into cells
    (`import_lines.py`) and checked as it is read. Memory holds one small record per
-   case (its attributes and, per question, the line that answered it; about 1 KB),
-   never the rows: while the file is still good each answer goes to a temporary
+   case (per question, the line that answered it; its description, shared with the
+   cases described alike), never the rows: while the file is still good each answer goes to a temporary
    spool file as a COPY row of ids, so neither the rows nor their notes stay in memory.
 2. **Re-check under the lock**: only once the whole file is good is the
    inspection's row locked, and what may have changed meanwhile (publication, a
@@ -50,7 +50,7 @@ CASE_COLUMNS = ("case_type", "court_report", *ATTRIBUTE_COLUMNS)
 # format would otherwise list every one of its lines).
 MAX_LISTED_PROBLEMS = 500
 # How much of the answer spool stays in memory before it moves to a temporary file.
-SPOOL_MEMORY_BYTES = 1 << 20
+SPOOL_MEMORY_BYTES = 1 << 18
 PROGRESS_EVERY = 1_000
 REVIEW_BATCH = 1_000
 
@@ -272,6 +272,7 @@ class _Checker:
         self.unanswered = array("I", [0]) * len(self.questions)
         self._attribute_memo: dict[tuple[str, str], tuple[Any, str | None]] = {}
         self._why_memo: dict[tuple[int, str, str], str | None] = {}
+        self._descriptions: dict[tuple[str, ...], tuple[tuple[str, ...], dict[str, Any], list[str]]] = {}
 
     def row(self, line: int, cells: list[str]) -> None:
         if len(cells) != len(self.header.names):
@@ -310,13 +311,23 @@ class _Checker:
 
     def _new_case(self, line: int, reference: str, cells: list[str]) -> _Case:
         raw = tuple(cells[position].strip() for _, position in self.header.case_columns)
-        attributes = {}
-        for (name, _), text in zip(self.header.case_columns, raw, strict=True):
-            value, problem = self._attribute(name, text)
-            if problem is None:
-                attributes[name] = value
-            else:
-                self.report.add(line, problem)
+        # Cases described alike share one text tuple and one attributes dict (never changed after
+        # this), so a file of many cases keeps one copy of each description, not one per case.
+        shared = self._descriptions.get(raw)
+        if shared is None:
+            attributes, problems = {}, []
+            for (name, _), text in zip(self.header.case_columns, raw, strict=True):
+                value, problem = self._attribute(name, text)
+                if problem is None:
+                    attributes[name] = value
+                else:
+                    problems.append(problem)
+            shared = (raw, attributes, problems)
+            if len(self._descriptions) < 10_000:
+                self._descriptions[raw] = shared
+        raw, attributes, problems = shared
+        for problem in problems:
+            self.report.add(line, problem)
         case = _Case(len(self.cases), reference, line, raw, attributes, array("I", self.unanswered))
         self.cases[reference] = case
         return case
