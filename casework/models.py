@@ -270,6 +270,9 @@ class QAComment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The assigned inspector's reply to the comment (blank until they reply).
+    reply = models.TextField(blank=True, default="")
+    replied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["case_review", "created_at"]
