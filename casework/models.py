@@ -164,6 +164,21 @@ class CaseReview(models.Model):
                     RETURN NEW;
                 """,
             ),
+            # The case side of second_review_other_inspector: a case is not reassigned to its second inspector.
+            pgtrigger.Trigger(
+                name="case_review_not_to_its_second_inspector",
+                operation=pgtrigger.Update,
+                when=pgtrigger.Before,
+                condition=pgtrigger.Condition("OLD.inspector_id IS DISTINCT FROM NEW.inspector_id"),
+                func="""
+                    IF EXISTS (SELECT 1 FROM casework_secondreview s
+                                WHERE s.case_review_id = NEW.id AND s.second_inspector_id = NEW.inspector_id) THEN
+                        RAISE EXCEPTION 'case %: its second inspector cannot become its inspector', NEW.case_reference
+                            USING ERRCODE = 'check_violation', CONSTRAINT = 'second_review_other_inspector';
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -187,6 +202,48 @@ def mappa_problem(*, category: str | None, level: str | None) -> str | None:
     if category != CaseReview.Mappa.NONE and level == CaseReview.Mappa.NONE:
         return "A MAPPA case needs its MAPPA level."
     return None
+
+
+# The answer side of the framework's rules, for every write path: the question belongs to the
+# case's framework, allows "not applicable" if given, and is asked in the case (the applicability
+# rule; Question.why_not_asked in Python). Shared by a case's answers and its second marker's
+# answers, each naming the SQL that finds the row's case review.
+_FRAMEWORK_RULE_SQL = """
+                    DECLARE
+                        q inspections_question%ROWTYPE;
+                        q_rated_by text;
+                        c_case_type text;
+                        c_court_report text;
+                        i_framework bigint;
+                    BEGIN
+                        SELECT * INTO q FROM inspections_question WHERE id = NEW.question_id;
+                        SELECT s.rated_by INTO q_rated_by FROM inspections_standard s WHERE s.id = q.standard_id;
+                        SELECT c.case_type, c.court_report, i.framework_id INTO c_case_type, c_court_report, i_framework
+                          FROM casework_casereview c JOIN inspections_inspection i ON i.id = c.inspection_id
+                         WHERE c.id = {case_review_id};
+                        IF q.framework_id IS DISTINCT FROM i_framework THEN
+                            RAISE EXCEPTION 'question % is not part of this inspection''s framework', NEW.question_id
+                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_question_in_framework';
+                        END IF;
+                        IF NEW.value = 'not_applicable' AND NOT q.allows_not_applicable THEN
+                            RAISE EXCEPTION 'question % does not allow "not applicable"', q.code
+                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_not_applicable_allowed';
+                        END IF;
+                        -- The applicability rule (Question.why_not_asked in Python), for every write path.
+                        IF q_rated_by = 'judgement'
+                           OR cardinality(q.case_types) > 0 AND NOT c_case_type = ANY(q.case_types)
+                           OR q.requires_court_report AND c_court_report = 'none' THEN
+                            RAISE EXCEPTION 'question % is not asked in this case (% case, court report %)',
+                                q.code, c_case_type, c_court_report
+                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_applies_to_case';
+                        END IF;
+                        RETURN NEW;
+                    END;
+                """
+
+
+def framework_rule_sql(case_review_id: str) -> str:
+    return _FRAMEWORK_RULE_SQL.replace("{case_review_id}", case_review_id)
 
 
 # Deletes are tracked too: an answer removed because its question stopped applying stays on record.
@@ -221,38 +278,7 @@ class Answer(models.Model):
                 name="answer_fits_framework",
                 operation=pgtrigger.Insert | pgtrigger.Update,
                 when=pgtrigger.Before,
-                func="""
-                    DECLARE
-                        q inspections_question%ROWTYPE;
-                        q_rated_by text;
-                        c_case_type text;
-                        c_court_report text;
-                        i_framework bigint;
-                    BEGIN
-                        SELECT * INTO q FROM inspections_question WHERE id = NEW.question_id;
-                        SELECT s.rated_by INTO q_rated_by FROM inspections_standard s WHERE s.id = q.standard_id;
-                        SELECT c.case_type, c.court_report, i.framework_id INTO c_case_type, c_court_report, i_framework
-                          FROM casework_casereview c JOIN inspections_inspection i ON i.id = c.inspection_id
-                         WHERE c.id = NEW.case_review_id;
-                        IF q.framework_id IS DISTINCT FROM i_framework THEN
-                            RAISE EXCEPTION 'question % is not part of this inspection''s framework', NEW.question_id
-                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_question_in_framework';
-                        END IF;
-                        IF NEW.value = 'not_applicable' AND NOT q.allows_not_applicable THEN
-                            RAISE EXCEPTION 'question % does not allow "not applicable"', q.code
-                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_not_applicable_allowed';
-                        END IF;
-                        -- The applicability rule (Question.why_not_asked in Python), for every write path.
-                        IF q_rated_by = 'judgement'
-                           OR cardinality(q.case_types) > 0 AND NOT c_case_type = ANY(q.case_types)
-                           OR q.requires_court_report AND c_court_report = 'none' THEN
-                            RAISE EXCEPTION 'question % is not asked in this case (% case, court report %)',
-                                q.code, c_case_type, c_court_report
-                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_applies_to_case';
-                        END IF;
-                        RETURN NEW;
-                    END;
-                """,
+                func=framework_rule_sql("NEW.case_review_id"),
             ),
         ]
 
@@ -286,3 +312,129 @@ class QAComment(models.Model):
     def __str__(self) -> str:
         target = self.question.code if self.question_id else "the case"
         return f"{self.case_review} comment on {target}"
+
+
+# Double marking: a lead asks a second inspector to review a sampled case independently. The
+# second answers never count in the ratings; a disagreement is resolved by the lead into the
+# case's own Answer (through case_review_save), and the resolution keeps what each marker said.
+_SECOND_REVIEW_CASE = "SELECT s.case_review_id FROM casework_secondreview s WHERE s.id = {}"
+_INSPECTION_OF_SECOND_REVIEW = (
+    "SELECT c.inspection_id FROM casework_casereview c JOIN casework_secondreview s ON s.case_review_id = c.id"
+    " WHERE s.id = rec.second_review_id"
+)
+
+
+@pghistory.track(*audited())
+class SecondReview(models.Model):
+    """An independent second review of one sampled case, by another inspector of the team."""
+
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned"
+        SUBMITTED = "submitted", "Submitted"
+
+    case_review = models.ForeignKey(CaseReview, on_delete=models.CASCADE, related_name="second_reviews")
+    second_inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ASSIGNED)
+    # Optimistic concurrency, as on the case review: every save names the version it started from.
+    version = models.PositiveIntegerField(default=1)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case_review"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_review"], name="second_review_unique_per_case"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="second_review_version_positive"),
+            models.CheckConstraint(
+                condition=Q(status="assigned", submitted_at__isnull=True)
+                | Q(status="submitted", submitted_at__isnull=False),
+                name="second_review_submitted_has_date",
+            ),
+        ]
+        triggers = [
+            locked_inspection_trigger(
+                "second_review_locked",
+                "SELECT c.inspection_id FROM casework_casereview c WHERE c.id = rec.case_review_id",
+            ),
+            # The second review is independent only if its inspector is not the case's own.
+            pgtrigger.Trigger(
+                name="second_review_other_inspector",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func="""
+                    IF EXISTS (SELECT 1 FROM casework_casereview c
+                                WHERE c.id = NEW.case_review_id AND c.inspector_id = NEW.second_inspector_id) THEN
+                        RAISE EXCEPTION 'the second inspector of a case cannot be its own inspector'
+                            USING ERRCODE = 'check_violation', CONSTRAINT = 'second_review_other_inspector';
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_review} second review by {self.second_inspector}"
+
+
+@pghistory.track(*audited())
+class SecondAnswer(models.Model):
+    """The second inspector's judgement on one question of the case. Never counted in the ratings."""
+
+    second_review = models.ForeignKey(SecondReview, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    value = models.CharField(max_length=20, choices=AnswerValue.choices)
+    note = models.TextField("evidence note", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["second_review", "question__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["second_review", "question"], name="second_answer_unique_per_question"),
+        ]
+        triggers = [
+            locked_inspection_trigger("second_answer_locked", _INSPECTION_OF_SECOND_REVIEW),
+            # The same framework and applicability rules as the case's own answers.
+            pgtrigger.Trigger(
+                name="second_answer_fits_framework",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=framework_rule_sql(f"({_SECOND_REVIEW_CASE.format('NEW.second_review_id')})"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.second_review.case_review} second answer to {self.question.code}: {self.value}"
+
+
+@pghistory.track(*audited())
+class AnswerResolution(models.Model):
+    """How the lead resolved one disagreement: what each marker said, the final answer and why.
+
+    The final answer itself is the case's Answer; this row keeps the first marker's value as it
+    was, so the agreement figures stay those of the independent marking after a resolution.
+    """
+
+    second_review = models.ForeignKey(SecondReview, on_delete=models.CASCADE, related_name="resolutions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    first_value = models.CharField(max_length=20, choices=AnswerValue.choices)
+    second_value = models.CharField(max_length=20, choices=AnswerValue.choices)
+    final_value = models.CharField(max_length=20, choices=AnswerValue.choices)
+    reason = models.TextField()
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["second_review", "question__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["second_review", "question"], name="answer_resolution_unique_per_question"),
+            models.CheckConstraint(condition=Q(reason__regex=r"\S"), name="answer_resolution_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(first_value=models.F("second_value")), name="answer_resolution_of_a_disagreement"
+            ),
+        ]
+        triggers = [locked_inspection_trigger("answer_resolution_locked", _INSPECTION_OF_SECOND_REVIEW)]
+
+    def __str__(self) -> str:
+        return f"{self.second_review.case_review} {self.question.code} resolved as {self.final_value}"
