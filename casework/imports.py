@@ -24,6 +24,7 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import IO, Any, NamedTuple
 
 import pghistory
@@ -53,6 +54,7 @@ MAX_LISTED_PROBLEMS = 500
 SPOOL_MEMORY_BYTES = 1 << 18
 PROGRESS_EVERY = 1_000
 REVIEW_BATCH = 1_000
+COPY_BATCH = 10_000
 
 # Called with the step ("check" or "write") and how many more rows it has done.
 Progress = Callable[[str, int], None]
@@ -454,7 +456,7 @@ def _recheck_and_write(
         # The history names the import as the source of every row it writes.
         with pghistory.context(user=by.pk if by else None, reason="imported from a CSV file"):
             review_ids = _create_case_reviews(inspection=locked, cases=cases, status=status, by=by)
-            _copy_answers(spool=spool, review_ids=review_ids, by=by, progress=progress)
+            _copy_answers(spool=spool, answers=report.answers, review_ids=review_ids, by=by, progress=progress)
 
 
 def _create_case_reviews(*, inspection: Inspection, cases: dict[str, _Case], status: str, by: User | None) -> array:
@@ -513,38 +515,47 @@ def _answer_constant_columns(*, by: User | None) -> dict[str, str]:
 
 
 class _AnswerRows:
-    """The spooled answers as COPY text, each case's index in the file replaced by its case review's id."""
+    """Up to `rows` spooled answers as COPY text, each case's index in the file replaced by its case review's id."""
 
-    def __init__(self, *, spool: IO[str], review_ids: array, constant: str, progress: Progress | None):
-        self.spool = spool
+    def __init__(self, *, lines: Iterator[str], rows: int, review_ids: array, constant: str):
+        self.lines = islice(lines, rows)
         self.review_ids = review_ids
         self.constant = constant
-        self.progress = progress
 
     def read(self, size: int = -1) -> str:
-        lines = self.spool.readlines(size if size > 0 else -1)
         ids, constant = self.review_ids, self.constant
-        out = []
-        for line in lines:
+        out, length = [], 0
+        for line in self.lines:
             index, rest = line.split("\t", 1)
-            out.append(f"{ids[int(index)]}\t{rest[:-1]}{constant}\n")
-        if self.progress is not None and lines:
-            self.progress("write", len(lines))
+            row = f"{ids[int(index)]}\t{rest[:-1]}{constant}\n"
+            out.append(row)
+            length += len(row)
+            if length >= size > 0:
+                break
         return "".join(out)
 
 
-def _copy_answers(*, spool: IO[str], review_ids: array, by: User | None, progress: Progress | None) -> None:
+def _copy_answers(
+    *, spool: IO[str], answers: int, review_ids: array, by: User | None, progress: Progress | None
+) -> None:
     # COPY rather than bulk_create: the same rows, the same triggers, a fraction of the Python
     # time per row (bench/imports.py measures both).
     constants = _answer_constant_columns(by=by)
     columns = ", ".join(connection.ops.quote_name(name) for name in (*SPOOLED_ANSWER_COLUMNS, *constants))
     constant = "".join(f"\t{value}" for value in constants.values())
-    rows = _AnswerRows(spool=spool, review_ids=review_ids, constant=constant, progress=progress)
     spool.seek(0)
+    lines = iter(spool)
     with connection.cursor() as cursor:
         # pghistory's context travels in transaction-local settings, set by the case reviews'
         # INSERT just before, so the history trigger sees it for every copied row too.
-        cursor.copy_expert(f"COPY {Answer._meta.db_table} ({columns}) FROM STDIN", rows, size=1 << 16)
+        # One COPY per batch: a COPY returns once the server has stored (and checked) its rows,
+        # so the progress bar shows rows written, not rows waiting in the socket's buffers.
+        for start in range(0, answers, COPY_BATCH):
+            rows = min(COPY_BATCH, answers - start)
+            batch = _AnswerRows(lines=lines, rows=rows, review_ids=review_ids, constant=constant)
+            cursor.copy_expert(f"COPY {Answer._meta.db_table} ({columns}) FROM STDIN", batch, size=1 << 16)
+            if progress is not None:
+                progress("write", rows)
 
 
 def _answer_spool() -> IO[str]:

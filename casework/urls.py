@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .lead_views import summary
 
 app_name = "casework"
 
@@ -15,4 +16,5 @@ urlpatterns = [
     path(case + "moderate/", views.moderate, name="moderate"),
     path(case + "reassign/", views.reassign, name="reassign"),
     path(case + "history/", views.history, name="history"),
+    path(case + "summary/", summary, name="summary"),
 ]

@@ -7,6 +7,8 @@ urlpatterns = [
     # /inspections/<reference>/cases/<case reference>/…: the case review pages.
     path("inspections/", include("casework.urls")),
     path("inspections/", include("ratings.urls")),
+    # /qa/: the lead inspector's queue of cases waiting for quality assurance.
+    path("qa/", include("casework.qa_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -462,15 +462,17 @@ def test_a_dry_run_makes_every_check_a_real_run_makes(inspection):
 
 
 @pytest.mark.django_db
-def test_progress_is_reported_for_every_row_checked_and_every_answer_written(inspection):
-    seen: dict[str, int] = {}
+def test_progress_is_reported_for_every_row_checked_and_every_batch_of_answers_written(inspection, monkeypatch):
+    from casework import imports
 
-    def progress(step, rows):
-        seen[step] = seen.get(step, 0) + rows
-
-    report = run_import(inspection, good_file(), progress=progress)
+    monkeypatch.setattr(imports, "COPY_BATCH", 30)
+    seen: list[tuple[str, int]] = []
+    report = run_import(inspection, good_file(), progress=lambda step, rows: seen.append((step, rows)))
     assert report.written
-    assert seen == {"check": 80, "write": 80}
+    assert seen == [("check", 80), ("write", 30), ("write", 30), ("write", 20)]
+    # Written in three COPYs, still exactly the file's answers.
+    assert Answer.objects.filter(case_review__inspection=inspection).count() == 80
+    assert Answer.objects.get(case_review__case_reference="A100006", question__code="2.2.3.e").note == "no enquiry"
 
 
 @pytest.mark.django_db
