@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import inspector_views, views
 from .lead_views import summary
 
 app_name = "casework"
@@ -11,7 +11,9 @@ urlpatterns = [
     path(case, views.case_review, name="case_review"),
     path(case + "details/", views.case_details, name="case_details"),
     path(case + "sections/<str:slug>/", views.section, name="section"),
-    path(case + "submit/", views.submit, name="submit"),
+    path(case + "check/", inspector_views.check_answers, name="check_answers"),
+    path(case + "submit/", inspector_views.submit, name="submit"),
+    path(case + "comments/reply/", inspector_views.reply, name="reply"),
     path(case + "return/", views.return_review, name="return"),
     path(case + "moderate/", views.moderate, name="moderate"),
     path(case + "reassign/", views.reassign, name="reassign"),

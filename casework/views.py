@@ -14,7 +14,7 @@ from inspections.access import can_view_case_data, inspection_for, is_lead_on
 from inspections.errors import Refused
 from inspections.refusals import refusal_message
 
-from . import services
+from . import inspector_views, services
 from .access import can_change_case_review, case_review_for
 from .forms import ANSWER_PREFIX, NOTE_PREFIX, CaseDetailsForm, NewCaseForm, ReassignForm, ReturnForm, SectionForm
 from .models import CaseReview
@@ -58,19 +58,17 @@ def _stale_response(request, template: str, context: dict, error: services.Stale
 
 
 def _case_page(request: HttpRequest, review: CaseReview, *, status: int = 200, **extra) -> HttpResponse:
-    """The case's task list; the submit view reuses it to show what is still missing."""
+    """The case's task list, with the lead's open comments; the reply view reuses it to show an error."""
     sections = review_sections(review)
     context = {
         "review": review,
         "sections": sections,
-        "comments": review_comments(review),
+        **inspector_views.case_comment_context(request, review, sections),
         "can_change": can_change_case_review(request.user, review),
         "is_lead": is_lead_on(request.user, review.inspection),
         "complete": all(s.state == "Completed" for s in sections),
         **extra,
     }
-    if "missing" in extra:
-        context["missing_links"] = _missing_links(review, sections, extra["missing"])
     return render(request, "casework/case_review.html", context, status=status)
 
 
@@ -138,6 +136,7 @@ def section(request: HttpRequest, reference: str, case_reference: str, slug: str
         "can_change": can_change_case_review(request.user, review),
         "next_section": _next_section(review, slug),
     }
+    context["case_comments"] = context["comments"].get(None, [])
     template = "casework/section.html"
     if request.method == "POST":
         form = SectionForm(request.POST, questions=current.questions)
@@ -176,8 +175,10 @@ def section(request: HttpRequest, reference: str, case_reference: str, slug: str
             initial[ANSWER_PREFIX + code] = answer.value
             initial[NOTE_PREFIX + code] = answer.note
         form = SectionForm(initial=initial, questions=current.questions)
+        if request.GET.get(inspector_views.MISSING):
+            inspector_views.mark_missing(form, current, answers)
     context.update(form=form, groups=_groups(form, current, context["comments"]))
-    return render(request, template, context, status=400 if form.errors else 200)
+    return render(request, template, context, status=400 if form.errors and request.method == "POST" else 200)
 
 
 def _item(form, question, comments):
@@ -216,36 +217,6 @@ def _next_section(review: CaseReview, slug: str):
     slugs = [s.slug for s in sections]
     position = slugs.index(slug)
     return sections[position + 1] if position + 1 < len(sections) else None
-
-
-@login_required
-@require_POST
-def submit(request: HttpRequest, reference: str, case_reference: str) -> HttpResponse:
-    review = case_review_for(request.user, reference, case_reference, change=True)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = 0
-    try:
-        services.case_review_submit(review=review, by=request.user, expected_version=version)
-    except services.StaleEdit as stale:
-        messages.error(request, f"{stale} Check the latest answers, then submit again.")
-    except Refused as refused:
-        messages.error(request, refusal_message(refused))
-    except ValidationError as missing:
-        return _case_page(request, review, status=400, missing=missing.message_dict)
-    else:
-        messages.success(request, f"{review.case_reference} submitted for quality assurance")
-    return redirect(_review_url(review))
-
-
-def _missing_links(review, sections, missing: dict) -> list[tuple[str, str]]:
-    section_of = {q.code: s.slug for s in sections for q in s.questions}
-    return [
-        (f"{_review_url(review, 'section', slug=section_of[code])}#field-{code}", text[0])
-        for code, text in missing.items()
-        if code in section_of
-    ]
 
 
 def _lead_review(request, reference, case_reference) -> CaseReview:

@@ -27,6 +27,8 @@ GET_ROUTES = {
     "casework:case_details": ("case", TEAM, set()),
     "casework:section": ("section", TEAM, set()),
     "casework:history": ("case", TEAM, set()),
+    "casework:summary": ("case", TEAM, set()),
+    "qa:queue": ("none", LEADS, set()),  # across the inspections the user leads; not there for anyone else
     "casework:return": ("case", LEADS, {"inspector"}),
     "casework:reassign": ("case", LEADS, {"inspector"}),
     "ratings:ratings": ("inspection", TEAM, set()),
@@ -84,6 +86,7 @@ def review(inspection, inspector):
 def _url(name, kind, review):
     reference = review.inspection.reference
     kwargs = {
+        "none": {},
         "inspection": {"reference": reference},
         "case": {"reference": reference, "case_reference": review.case_reference},
         "section": {"reference": reference, "case_reference": review.case_reference, "slug": "2.2"},
