@@ -230,6 +230,25 @@ def case_review_return(*, review: CaseReview, by: User, comments: Mapping[str | 
         return _transition(current, to=CaseReview.Status.RETURNED, by=by, reason="returned with comments")
 
 
+def qa_comment_reply(*, comment: QAComment, by: User, text: str) -> QAComment:
+    """The assigned inspector's reply to a lead's open comment; replying again replaces the reply."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"reply": "Enter your reply to the comment"})
+    with transaction.atomic():
+        review = _lock(comment.case_review)
+        if not by.is_authenticated or review.inspector_id != by.pk:
+            raise Refused("Only the inspector assigned to this case can reply to its comments.", code="not_allowed")
+        current = QAComment.objects.select_for_update().get(pk=comment.pk, case_review=review)
+        if current.resolved_at is not None:
+            raise Refused("This comment was resolved when the case was submitted again.", code="wrong_state")
+        with pghistory.context(user=by.pk, reason="replied to a quality-assurance comment"):
+            current.reply = text
+            current.replied_at = timezone.now()
+            current.save(update_fields=["reply", "replied_at"])
+    return current
+
+
 def case_review_moderate(*, review: CaseReview, by: User) -> CaseReview:
     with transaction.atomic():
         current = _lock(review)

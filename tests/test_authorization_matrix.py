@@ -27,6 +27,7 @@ GET_ROUTES = {
     "casework:case_details": ("case", TEAM, set()),
     "casework:section": ("section", TEAM, set()),
     "casework:history": ("case", TEAM, set()),
+    "casework:check_answers": ("case", TEAM, set()),
     "casework:summary": ("case", TEAM, set()),
     "qa:queue": ("none", LEADS, set()),  # across the inspections the user leads; not there for anyone else
     "casework:return": ("case", LEADS, {"inspector"}),
@@ -40,6 +41,7 @@ GET_ROUTES = {
 # Actions: POST only. Outsiders get 404, the team's inspector 403, and nothing changes.
 POST_ROUTES = {
     "casework:submit": "case",
+    "casework:reply": "case",
     "casework:moderate": "case",
     "ratings:override_remove": "override",
     "ratings:advance": "inspection",
@@ -126,7 +128,7 @@ def test_actions_are_refused_to_whoever_may_not_take_them_and_change_nothing(cli
     before = (CaseReview.objects.get(pk=review.pk).status, Inspection.objects.get(pk=review.inspection_id).status)
     for persona in ["outsider", "director", "other_director", "analyst"]:
         assert _client_for(client, people[persona]).post(url, {"version": 1}).status_code == 404, persona
-    if name != "casework:submit":  # submitting is the assigned inspector's own action
+    if name not in ("casework:submit", "casework:reply"):  # the assigned inspector's own actions
         assert _client_for(client, people["inspector"]).post(url, {"version": 1}).status_code == 403
     after = (CaseReview.objects.get(pk=review.pk).status, Inspection.objects.get(pk=review.inspection_id).status)
     assert after == before

@@ -33,7 +33,7 @@ def test_the_case_page_shows_a_task_list_of_the_sections_that_apply(client, revi
     page = client.get(url(review)).content.decode()
     assert "2.2 Assessment" in page and "Across the case" in page
     assert "2.1 Court work" not in page  # no court report in this case
-    assert "Submit for quality assurance" in page
+    assert "Check your answers and submit" in page
 
 
 def test_saving_a_section_stores_answers_and_notes(client, review, inspector):
@@ -99,7 +99,7 @@ def test_submit_with_missing_answers_lists_each_with_a_link(client, review, insp
     assert response.status_code == 400
     page = response.content.decode()
     assert "Answer every question before you submit" in page
-    assert "sections/2.2/#field-2.2.1" in page
+    assert "sections/2.2/?missing=1" in page
     assert CaseReview.objects.get(pk=review.pk).status == "draft"
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
-from casework.models import CaseReview
+from casework.models import CaseReview, QAComment
 from casework.selectors import InspectorWork, cases_assigned_to, inspection_case_list, inspector_work, sample_progress
 from inspections.access import can_change_inspection, can_view_case_data, inspection_for
 from inspections.models import Inspection
@@ -46,7 +47,13 @@ def home(request: HttpRequest) -> HttpResponse:
         roles = team_roles(user, inspections)
         work = inspector_work(user=user, inspections=inspections)
         rows = {i.id: InspectionRow(inspection=i, role=roles.get(i.id), work=work[i.id]) for i in inspections}
-        for review in cases_assigned_to(user):
+        # The lead's open comment on the whole case shows as a line under the case (one query for all).
+        case_comments = Prefetch(
+            "qa_comments",
+            queryset=QAComment.objects.filter(resolved_at__isnull=True, question__isnull=True).select_related("author"),
+            to_attr="case_comments",
+        )
+        for review in cases_assigned_to(user).prefetch_related(case_comments):
             rows[review.inspection_id].cases.append(review)
         return render(
             request,
