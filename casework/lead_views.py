@@ -20,7 +20,7 @@ from inspections.access import is_lead_on
 
 from .access import case_review_for
 from .models import CaseReview
-from .qa_selectors import case_summary, may_use_qa_queue, qa_queue
+from .qa_selectors import SummarySection, case_summary, may_use_qa_queue, qa_queue
 
 
 def _ago(moment, now) -> str:
@@ -81,3 +81,15 @@ def summary(request: HttpRequest, reference: str, case_reference: str) -> HttpRe
             "is_lead": is_lead,
         },
     )
+
+
+def return_sections(review: CaseReview, form, questions) -> list[SummarySection]:
+    """The case summary's sections for the return page, each question with its comment box
+    (`item.field`), and `section.open` when a box in it holds text or an error."""
+    sections = case_summary(review, questions).sections
+    for section in sections:
+        for item in section.items:
+            item.field = form[f"comment-{item.question.code}"]
+            item.open = bool(item.field.value() or item.field.errors)
+        section.open = any(item.open for item in section.items)
+    return sections

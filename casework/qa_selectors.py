@@ -107,11 +107,11 @@ class CaseSummary:
     comment_count: int
 
 
-def case_summary(review: CaseReview) -> CaseSummary:
+def case_summary(review: CaseReview, questions: list[Question] | None = None) -> CaseSummary:
     """Every section that applies to the case with each question's answer, evidence and
     quality-assurance comments (open and resolved, oldest first), in five queries whatever the
     number of answers."""
-    questions = review_questions(review)
+    questions = questions if questions is not None else review_questions(review)
     answers = {a.question_id: a for a in review.answers.select_related("updated_by")}
     comments: dict[int | None, list[QAComment]] = {}
     all_comments = list(review.qa_comments.select_related("author").order_by("created_at", "pk"))

@@ -17,6 +17,7 @@ from inspections.refusals import refusal_message
 from . import inspector_views, services
 from .access import can_change_case_review, case_review_for
 from .forms import ANSWER_PREFIX, NOTE_PREFIX, CaseDetailsForm, NewCaseForm, ReassignForm, ReturnForm, SectionForm
+from .lead_views import return_sections
 from .models import CaseReview
 from .review_selectors import (
     case_review_history,
@@ -242,12 +243,10 @@ def return_review(request: HttpRequest, reference: str, case_reference: str) -> 
         else:
             messages.success(request, f"{review.case_reference} returned to {review.inspector or 'its inspector'}")
             return redirect(_review_url(review))
-    answers = review_answers(review)
-    rows = [(q, answers.get(q.code), form[f"comment-{q.code}"]) for q in questions]
     return render(
         request,
         "casework/return.html",
-        {"review": review, "form": form, "rows": rows},
+        {"review": review, "form": form, "sections": return_sections(review, form, questions)},
         status=400 if form.errors else 200,
     )
 

@@ -292,3 +292,75 @@ def test_the_summary_costs_the_same_number_of_queries_for_3_answers_as_for_70(
     )
     client.force_login(lead_inspector)
     assert _queries(client, case_url(few, "summary")) == _queries(client, case_url(many, "summary"))
+
+
+# --- The return page ----------------------------------------------------------------------
+
+
+def test_the_return_page_groups_the_questions_by_section_with_text_answer_evidence_and_a_box_each(
+    client, inspection, inspector, lead_inspector
+):
+    review = submitted(inspection, inspector, "X000001")
+    answer_all(review, inspector)
+    client.force_login(lead_inspector)
+    html = client.get(case_url(review, "return")).content.decode()
+    sections = re.findall(r'<h3 class="govuk-heading-m[^"]*" id="section-([^"]+)">', html)
+    assert sections == ["2.2", "2.3", "2.4", "2.5", "case-wide"]
+    assert html.index('id="general"') < html.index('id="section-2.2"')  # the whole-case box first
+    boxes = re.findall(r'<textarea[^>]* name="comment-([^"]+)"', html)
+    assert boxes == [q.code for q in questions_of(review)]
+    first = questions_of(review)[0]
+    block = html.split(f'id="question-{first.code}"')[1].split("</details>")[0]
+    assert (
+        first.text in block
+        and "Answer: <strong>No</strong>" in block
+        and f"Evidence: Evidence for {first.code}" in block
+    )
+    assert " open>" not in html  # nothing typed yet: every comment box starts closed
+
+
+def test_returning_with_a_whole_case_and_a_question_comment_writes_both_through_the_service(
+    client, inspection, inspector, lead_inspector
+):
+    review = submitted(inspection, inspector, "X000001")
+    client.force_login(lead_inspector)
+    response = client.post(
+        case_url(review, "return"), {"general": "Check the risk work throughout.", "comment-2.3.1": "Plan is thin."}
+    )
+    assert response.status_code == 302
+    assert CaseReview.objects.get(pk=review.pk).status == "returned"
+    comments = {c.question.code if c.question else None: c.text for c in QAComment.objects.filter(case_review=review)}
+    assert comments == {None: "Check the risk work throughout.", "2.3.1": "Plan is thin."}
+
+
+def test_returning_with_no_comment_is_an_error_and_changes_nothing(client, inspection, inspector, lead_inspector):
+    review = submitted(inspection, inspector, "X000001")
+    client.force_login(lead_inspector)
+    response = client.post(case_url(review, "return"), {"general": "  "})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<title>Error: " in html and 'href="#general"' in html and "at least one comment" in html
+    assert CaseReview.objects.get(pk=review.pk).status == "submitted" and not QAComment.objects.exists()
+
+
+def test_a_comment_box_with_an_error_or_text_is_shown_open(client, inspection, inspector, lead_inspector):
+    review = submitted(inspection, inspector, "X000001")
+    client.force_login(lead_inspector)
+    response = client.post(case_url(review, "return"), {"comment-2.2.1": "Check\x00", "comment-2.3.1": "Kept"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    for code in ("2.2.1", "2.3.1"):
+        block = html.split(f'id="question-{code}"')[1].split("</details>")[0]
+        assert '<details class="govuk-details govuk-!-margin-bottom-0" open>' in block
+    assert 'href="#comment-2.2.1"' in html and "Kept</textarea>" in html
+
+
+def test_the_return_page_costs_the_same_number_of_queries_for_3_answers_as_for_70(
+    client, inspection, inspector, lead_inspector
+):
+    few = submitted(inspection, inspector, "X000001", case_type="licence", court_report="standard")
+    many = submitted(inspection, inspector, "X000002", case_type="licence", court_report="standard")
+    answer_all(few, inspector, only=3)
+    answer_all(many, inspector)
+    client.force_login(lead_inspector)
+    assert _queries(client, case_url(few, "return")) == _queries(client, case_url(many, "return"))
