@@ -3,8 +3,8 @@
 The inspector completes the case with the keyboard alone; the lead inspector returns it
 with a comment on one key question; the inspector corrects it and resubmits; the lead
 moderates it and the inspection's live ratings move to the figures worked out by hand
-below. Then: submitting an incomplete case, two people saving the same section, and
-autosave.
+below. Then: two people saving the same section, and autosave (an incomplete submit is in
+test_inspector_day).
 
 The sample (`rated_sample`): four moderated community cases, one with a court report,
 answered "yes" to every key question of 2.1 to 2.5 except 2.2.1, which three of the four
@@ -240,7 +240,9 @@ def test_a_case_is_completed_by_keyboard_returned_corrected_moderated_and_moves_
     # Back on the case: every section completed; submit for quality assurance.
     expect(page.locator(".govuk-task-list__status")).to_have_text(["Completed"] * (len(titles) + 1))
     assert_accessible(page)
-    press(page, "Enter", page.get_by_role("button", name="Submit for quality assurance"))
+    press(page, "Enter", page.get_by_role("link", name="Check your answers and submit"))
+    assert_accessible(page)
+    press(page, "Enter", page.get_by_role("button", name="Submit for quality assurance"), limit=300)
     expect(page.get_by_role("alert")).to_contain_text(f"{CASE} submitted for quality assurance")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Submitted")
     assert_accessible(page)
@@ -275,7 +277,8 @@ def test_a_case_is_completed_by_keyboard_returned_corrected_moderated_and_moves_
     # The inspector sees the comment beside 2.2.1, changes the answer and resubmits.
     page.goto("/")
     press(page, "Enter", page.get_by_role("link", name=CASE))
-    expect(page.get_by_text("1 comment to address")).to_be_visible()
+    expect(page.get_by_role("region", name="Quality assurance")).to_contain_text(comment)
+    expect(page.locator(".govuk-task-list__hint", has_text="1 comment to address")).to_be_visible()
     assert_accessible(page)
     press(page, "Enter", page.get_by_role("link", name=titles[0]))
     question = page.get_by_role("group", name=re.compile(r"^2\.2\.1 "))
@@ -292,7 +295,8 @@ def test_a_case_is_completed_by_keyboard_returned_corrected_moderated_and_moves_
     press(page, "Enter", page.get_by_role("button", name="Save and return to the case"))
     expect(page.get_by_role("alert")).to_contain_text(f"{titles[0]} saved")
     assert_accessible(page)
-    press(page, "Enter", page.get_by_role("button", name="Submit for quality assurance"))
+    press(page, "Enter", page.get_by_role("link", name="Check your answers and submit"))
+    press(page, "Enter", page.get_by_role("button", name="Submit for quality assurance"), limit=300)
     expect(page.get_by_role("alert")).to_contain_text(f"{CASE} submitted for quality assurance")
     expect(page.get_by_text("comment to address")).to_have_count(0)
     assert_accessible(page)
@@ -329,41 +333,6 @@ def test_a_case_is_completed_by_keyboard_returned_corrected_moderated_and_moves_
     (qa_comment,) = QAComment.objects.filter(case_review=draft_case)
     assert (qa_comment.question.code, qa_comment.text, qa_comment.author) == ("2.2.1", comment, lead_inspector)
     assert qa_comment.resolved_at is not None
-
-
-def test_submitting_an_incomplete_case_focuses_the_error_summary_whose_links_lead_to_the_questions(
-    page, inspector, draft_case
-):
-    missing = {"2.3.2": "2.3", "C.3": "case-wide"}  # question: its section
-    _answers(draft_case, {q: "yes" for q in applicable(draft_case) if q.code not in missing})
-    sign_in(page, inspector)
-    summary = page.locator(".govuk-error-summary")
-    for position, (code, slug) in enumerate(missing.items()):
-        page.goto(CASE_URL)
-        page.get_by_role("button", name="Submit for quality assurance").click()
-        expect(summary).to_be_focused()
-        if position == 0:
-            expect(page).to_have_title(re.compile("^Error: "))
-            expect(summary).to_contain_text("2 questions still need an answer")
-            expect(summary.get_by_role("link")).to_have_text(
-                [re.compile(rf"^Answer {re.escape(c)}: ") for c in missing]
-            )
-            assert_accessible(page)
-            assert CaseReview.objects.get(pk=draft_case.pk).status == CaseReview.Status.DRAFT
-
-        # From the focused summary, Tab reaches its links; Enter follows one to its question.
-        for _ in range(position + 1):
-            page.keyboard.press("Tab")
-        expect(summary.get_by_role("link", name=re.compile(rf"^Answer {re.escape(code)}:"))).to_be_focused()
-        press(page, "Enter")
-        assert page.url.endswith(f"{CASE_URL}sections/{slug}/#field-{code}")
-        target = page.locator(":target")
-        expect(target.get_by_role("group")).to_have_accessible_name(re.compile(rf"^{re.escape(code)} "))
-        expect(target).to_be_in_viewport()
-        # The next Tab goes to that question's first radio, not back to the top of the page.
-        page.keyboard.press("Tab")
-        expect(page.locator(f'input[name="answer-{code}"]').first).to_be_focused()
-        assert_accessible(page)
 
 
 def test_a_save_over_someone_elses_newer_save_is_refused_and_keeps_what_was_typed(
