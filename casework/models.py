@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from inspections.choices import AnswerValue, CaseType, CourtReport
 from inspections.models import Inspection, Question
@@ -423,7 +424,7 @@ class AnswerResolution(models.Model):
     final_value = models.CharField(max_length=20, choices=AnswerValue.choices)
     reason = models.TextField()
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    resolved_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["second_review", "question__order"]

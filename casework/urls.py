@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import inspector_views, views
+from . import double_marking_views, inspector_views, views
 from .lead_views import summary
 
 app_name = "casework"
@@ -18,5 +18,9 @@ urlpatterns = [
     path(case + "moderate/", views.moderate, name="moderate"),
     path(case + "reassign/", views.reassign, name="reassign"),
     path(case + "history/", views.history, name="history"),
+    path("<str:reference>/double-marking/", double_marking_views.choose_cases, name="double_marking"),
+    path("<str:reference>/moderation/", double_marking_views.moderation, name="moderation"),
+    path(case + "second-review/", double_marking_views.second_review, name="second_review"),
+    path(case + "second-review/resolve/", double_marking_views.resolve, name="resolve"),
     path(case + "summary/", summary, name="summary"),
 ]

@@ -44,6 +44,7 @@ from ratings.services import inspection_publish, ratings_snapshot_take
 from regions.models import PDU, Region
 
 from . import plan as demo_plan
+from .double_marking import load_double_marking
 from .fieldwork import load_fieldwork_inspection
 from .sample import CaseSpec, QuestionSpec, generate
 
@@ -328,6 +329,7 @@ def _load_inspection(
         restore=restore,
         gate=gate,
     )
+    load_double_marking(inspection=inspection, second_inspector=lead, summary=summary, gate=gate)
     if restore and inspection.is_published and inspection.published_on != demo_plan.PUBLISHED_ON:
         # Publication columns move only with a lock event in the same transaction: through the gate.
         gate.before_write()

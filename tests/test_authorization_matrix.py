@@ -8,8 +8,9 @@ import datetime
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from casework.models import Answer, CaseReview
+from casework.models import Answer, CaseReview, SecondReview
 from inspections.models import Inspection
 from tests.factories import set_publication
 
@@ -32,6 +33,10 @@ GET_ROUTES = {
     "qa:queue": ("none", LEADS, set()),  # across the inspections the user leads; not there for anyone else
     "casework:return": ("case", LEADS, {"inspector"}),
     "casework:reassign": ("case", LEADS, {"inspector"}),
+    "casework:double_marking": ("inspection", LEADS, {"inspector"}),
+    "casework:moderation": ("inspection", TEAM, set()),
+    # Only the case's second inspector (the lead, in the fixture) opens its second review.
+    "casework:second_review": ("case", {"lead"}, set()),
     "ratings:ratings": ("inspection", TEAM, set()),
     "ratings:judgement": ("judgement", LEADS, {"inspector"}),
     "ratings:override": ("override", LEADS, {"inspector"}),
@@ -43,6 +48,7 @@ POST_ROUTES = {
     "casework:submit": "case",
     "casework:reply": "case",
     "casework:moderate": "case",
+    "casework:resolve": "case",
     "ratings:override_remove": "override",
     "ratings:advance": "inspection",
     "ratings:unlock": "inspection",
@@ -81,8 +87,16 @@ def people(inspector, lead_inspector, outside_inspector, director, other_directo
 
 
 @pytest.fixture
-def review(inspection, inspector):
-    return CaseReviewFactory(inspection=inspection, inspector=inspector, case_reference="X500001")
+def review(inspection, inspector, lead_inspector):
+    review = CaseReviewFactory(inspection=inspection, inspector=inspector, case_reference="X500001")
+    SecondReview.objects.create(
+        case_review=review,
+        second_inspector=lead_inspector,
+        assigned_by=lead_inspector,
+        status=SecondReview.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    return review
 
 
 def _url(name, kind, review):
