@@ -12,6 +12,7 @@ from inspections.errors import Refused
 from inspections.models import TeamMember
 
 from .models import CaseReview
+from .states import with_progress
 
 EDITABLE_BY_INSPECTOR = {CaseReview.Status.DRAFT, CaseReview.Status.RETURNED}
 
@@ -66,8 +67,9 @@ def can_change_case_review(user: User, review: CaseReview) -> bool:
 
 def case_review_for(user: User, reference: str, case_reference: str, *, change: bool = False) -> CaseReview:
     try:
+        # With its state (`progress`), so every case page shows the lists' vocabulary, in the same query.
         review = (
-            case_reviews_visible_to(user)
+            with_progress(case_reviews_visible_to(user))
             .select_related("inspection__pdu__region", "inspection__framework", "inspector", "updated_by")
             .get(inspection__reference=reference, case_reference=case_reference)
         )

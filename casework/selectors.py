@@ -10,43 +10,18 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Count, QuerySet, Value, When
 
 from accounts.models import User
 from inspections.choices import Progress
 from inspections.models import Inspection
 
 from .access import case_reviews_visible_to
-from .models import Answer, CaseReview
+from .models import CaseReview
+from .states import with_progress
 
 # Cases that count as done for the sample's progress: the inspector has finished with them.
 FINISHED = (Progress.SUBMITTED, Progress.MODERATED)
-
-
-def with_progress(reviews: QuerySet[CaseReview]) -> QuerySet[CaseReview]:
-    """Annotate `progress` (a `Progress` value) and its `progress_label`, so lists can show and filter on it in SQL."""
-    return reviews.annotate(
-        progress=Case(
-            When(
-                status=CaseReview.Status.DRAFT,
-                then=Case(
-                    When(
-                        Exists(Answer.objects.filter(case_review=OuterRef("pk"))),
-                        then=Value(Progress.IN_PROGRESS.value),
-                    ),
-                    default=Value(Progress.NOT_STARTED.value),
-                ),
-            ),
-            default=F("status"),
-            output_field=models.CharField(),
-        )
-    ).annotate(
-        progress_label=Case(
-            *(When(progress=p.value, then=Value(p.label)) for p in Progress),
-            output_field=models.CharField(),
-        )
-    )
 
 
 def inspection_case_list(

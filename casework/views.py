@@ -17,10 +17,10 @@ from inspections.refusals import refusal_message
 from . import inspector_views, services
 from .access import can_change_case_review, case_review_for
 from .forms import ANSWER_PREFIX, NOTE_PREFIX, CaseDetailsForm, NewCaseForm, ReassignForm, ReturnForm, SectionForm
+from .history_selectors import ChangeKind, case_review_timeline
 from .lead_views import return_sections
 from .models import CaseReview
 from .review_selectors import (
-    case_review_history,
     review_answers,
     review_comments,
     review_questions,
@@ -289,7 +289,11 @@ def reassign(request: HttpRequest, reference: str, case_reference: str) -> HttpR
 @login_required
 def history(request: HttpRequest, reference: str, case_reference: str) -> HttpResponse:
     review = case_review_for(request.user, reference, case_reference)
-    return render(request, "casework/history.html", {"review": review, "entries": case_review_history(review)})
+    # A GET form, so a filtered timeline is a link; a value it does not know shows everything.
+    timeline = case_review_timeline(review, person=request.GET.get("person", ""), kind=request.GET.get("kind", ""))
+    return render(
+        request, "casework/history.html", {"review": review, "timeline": timeline, "kinds": ChangeKind.choices}
+    )
 
 
 @login_required

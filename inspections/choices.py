@@ -70,14 +70,46 @@ class AnswerValue(models.TextChoices):
 
 
 class Progress(models.TextChoices):
-    """Where a case stands, as the lists show it, in workflow order. A draft splits on whether
-    anything has been answered; the other values are the case review's own statuses."""
+    """The one vocabulary of a case's state, as every page shows it, in workflow order.
+
+    Derived by `progress_of` (and its SQL twin, `casework.states.with_progress`): a draft
+    splits on whether anything has been answered; an archived case is archived whatever its
+    status; the other values are the case review's own statuses. No page shows "Draft".
+    """
 
     NOT_STARTED = "not_started", "Not started"
     IN_PROGRESS = "in_progress", "In progress"
     SUBMITTED = "submitted", "Submitted"
     RETURNED = "returned", "Returned"
     MODERATED = "moderated", "Moderated"
+    ARCHIVED = "archived", "Archived"
+
+
+# One GOV.UK tag colour per case state ("" is the plain, blue tag); templates/includes/tag.html reads it.
+PROGRESS_TAG_COLOURS = {
+    Progress.NOT_STARTED: "grey",
+    Progress.IN_PROGRESS: "",
+    Progress.SUBMITTED: "purple",
+    Progress.RETURNED: "orange",
+    Progress.MODERATED: "green",
+    Progress.ARCHIVED: "pink",
+}
+
+RATING_TAG_COLOURS = {
+    Rating.OUTSTANDING: "green",
+    Rating.GOOD: "teal",
+    Rating.REQUIRES_IMPROVEMENT: "yellow",
+    Rating.INADEQUATE: "red",
+}
+
+
+def progress_of(*, status: str, answered: bool, archived: bool = False) -> Progress:
+    """A case's state from its stored status, whether any answer exists, and whether it is archived."""
+    if archived:
+        return Progress.ARCHIVED
+    if status == "draft":
+        return Progress.IN_PROGRESS if answered else Progress.NOT_STARTED
+    return Progress(status)
 
 
 # The words a person may type for yes and no, in a form, an import file or a command option.

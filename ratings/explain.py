@@ -136,8 +136,8 @@ def explain_standard(
                 lines.append(f"{standard.code} is in the top band.")
         if draft_cases:
             lines.append(
-                f"These counts include the answers of {_cases(draft_cases, 'case review')} still in draft, "
-                "so they may change."
+                f"These counts include the answers of {_cases(draft_cases, 'case review')} not yet submitted "
+                "(in progress or returned), so they may change."
             )
     elif (
         standard.rated_by == RatedBy.JUDGEMENT
@@ -194,7 +194,8 @@ def explain_inspection(result: rules.InspectionResult, *, draft_cases: int = 0) 
             lines.append(f"{Rating(up).label} needs {_points(up_band.min_score)}: {more} more.")
     if draft_cases:
         lines.append(
-            f"{_cases(draft_cases, 'case review')} {'is' if draft_cases == 1 else 'are'} still in draft; "
+            f"{_cases(draft_cases, 'case review')} {'is' if draft_cases == 1 else 'are'} not yet submitted "
+            "(not started, in progress or returned); "
             "their answers are counted, so the ratings may change."
         )
     return InspectionExplanation(

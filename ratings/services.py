@@ -13,6 +13,7 @@ from inspections.access import require_lead
 from inspections.choices import Rating
 from inspections.errors import Refused
 from inspections.models import Inspection, LockEvent, Standard
+from inspections.services import ADVANCE_TO, inspection_advance
 
 from . import serialise
 from .explain import label
@@ -39,6 +40,13 @@ def rating_override_record(
         raise ValidationError(f"{to_rating!r} is not a rating", code="bad_rating")
     to_rating = Rating(to_rating)
     require_lead(inspection=inspection, by=by, action="record a ratings panel decision")
+    if standard.rated_by == Standard.RatedBy.JUDGEMENT:
+        # The team's judgement is already the panel's call: it is changed on its own page, with its rationale.
+        raise Refused(
+            f"{standard.code} {standard.title} is rated by the team's judgement: change the judgement "
+            "and its rationale instead of recording a ratings panel override",
+            code="judgement_standard",
+        )
     with transaction.atomic():
         inspection = _locked_for_update(inspection)
         if inspection.is_locked:
@@ -128,6 +136,28 @@ def ratings_snapshot_take(*, inspection: Inspection, kind: RatingsSnapshot.Kind 
         return _take(inspection=inspection, kind=kind, by=by)
 
 
+def inspection_move_on(
+    *, inspection: Inspection, by: User, expected_status: str | None = None, unfinished_confirmed: bool = False
+) -> Inspection:
+    """Move an inspection to its next stage (`inspections.services.inspection_advance`).
+
+    Moving to moderation while case reviews are not yet submitted (not started, in progress
+    or returned) is refused (code "unfinished_cases", saying how many) unless the lead has
+    confirmed it: their answers would then be moderated, and rated, half-written.
+    """
+    current = expected_status or inspection.status
+    if ADVANCE_TO.get(current) == Inspection.Status.MODERATION and not unfinished_confirmed:
+        unfinished = draft_case_counts([inspection.id]).get(inspection.id, 0)
+        if unfinished:
+            cases = f"{unfinished} case review{'s' if unfinished != 1 else ''}"
+            raise Refused(
+                f"{inspection.reference} has {cases} not yet submitted "
+                "(not started, in progress or returned): confirm that it moves to moderation anyway",
+                code="unfinished_cases",
+            )
+    return inspection_advance(inspection=inspection, by=by, expected_status=expected_status)
+
+
 def inspection_publish(
     *, inspection: Inspection, by: User, published_on: datetime.date | None = None
 ) -> RatingsSnapshot:
@@ -155,8 +185,8 @@ def inspection_publish(
         drafts = draft_case_counts([locked.id]).get(locked.id, 0)
         if drafts:
             raise Refused(
-                f"{locked.reference} has {drafts} case review{'s' if drafts != 1 else ''} still in draft or returned: "
-                "submit or archive them before publishing",
+                f"{locked.reference} has {drafts} case review{'s' if drafts != 1 else ''} not yet submitted "
+                "(not started, in progress or returned): submit or archive them before publishing",
                 code="incomplete",
             )
         snapshot = _take(inspection=locked, kind=RatingsSnapshot.Kind.PUBLISHED, by=by)

@@ -22,13 +22,13 @@ from inspections.locking import inspection_relock, inspection_unlock
 from inspections.models import Inspection, OrganisationalJudgement, Standard
 from inspections.refusals import refusal_message
 from inspections.selectors import lock_events
-from inspections.services import ADVANCE_TO, inspection_advance, organisational_judgement_record
+from inspections.services import ADVANCE_TO, organisational_judgement_record
 
 from .explain import InspectionExplanation, explain_inspection
 from .forms import JudgementForm, OverrideForm, RelockForm, UnlockForm
-from .models import RatingsSnapshot
+from .models import RatingOverride, RatingsSnapshot
 from .selectors import DisplayedRatings, inspection_ratings_for_display, latest_snapshots, standard_rows
-from .services import inspection_publish, rating_override_record, rating_override_remove
+from .services import inspection_move_on, inspection_publish, rating_override_record, rating_override_remove
 
 # Where a ratings service's refusal belongs on the override form, by its error code.
 OVERRIDE_ERROR_FIELDS = {"no_reason": "reason", "bad_rating": "to_rating", "no_change": "to_rating"}
@@ -157,6 +157,14 @@ def judgement(request: HttpRequest, reference: str, code: str) -> HttpResponse:
 def override(request: HttpRequest, reference: str, code: str) -> HttpResponse:
     inspection = _lead_inspection(request, reference)
     standard = _standard(inspection, code)
+    # The judgement page is where a judgement-rated standard changes (the service refuses an override);
+    # an override recorded before this rule still shows, so that it can be removed.
+    if (
+        standard.rated_by == Standard.RatedBy.JUDGEMENT
+        and request.method == "GET"
+        and not RatingOverride.objects.filter(inspection=inspection, standard=standard).exists()
+    ):
+        return redirect(_ratings_url(inspection, "judgement", code=standard.code))
     if request.method == "POST":
         form = OverrideForm(request.POST)
         if form.is_valid():
@@ -199,9 +207,31 @@ def override_remove(request: HttpRequest, reference: str, code: str) -> HttpResp
 @require_POST
 def advance(request: HttpRequest, reference: str) -> HttpResponse:
     inspection = _lead_inspection(request, reference)
+    confirming = "confirming" in request.POST  # posted from the confirmation page, ticked or not
     try:
-        inspection_advance(inspection=inspection, by=request.user, expected_status=request.POST.get("from_status"))
+        inspection_move_on(
+            inspection=inspection,
+            by=request.user,
+            expected_status=request.POST.get("from_status"),
+            unfinished_confirmed=request.POST.get("confirm_unfinished") == "yes",
+        )
     except Refused as refused:
+        if refused.code == "unfinished_cases":
+            # Nothing moved: a GOV.UK confirmation page, with an error if it was posted unticked.
+            next_status = ADVANCE_TO.get(inspection.status)
+            return render(
+                request,
+                "ratings/advance_confirm.html",
+                {
+                    "inspection": inspection,
+                    "message": refusal_message(refused),
+                    "next_status": Inspection.Status(next_status) if next_status else None,
+                    "error": "Confirm that the inspection moves to moderation with cases not yet submitted"
+                    if confirming
+                    else "",
+                },
+                status=400 if confirming else 200,
+            )
         messages.error(request, refusal_message(refused))
     else:
         messages.success(request, f"{inspection.reference} moved to {inspection.get_status_display().lower()}")

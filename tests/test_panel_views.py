@@ -90,7 +90,7 @@ def test_an_incomplete_inspection_lists_what_is_missing(client, inspection, lead
 def test_cases_still_in_draft_are_named_in_the_explanation(client, inspection, lead_inspector):
     add_cases(inspection, 3, status=CaseReview.Status.DRAFT)
     html = page(client, lead_inspector, url(inspection))
-    assert "3 case reviews are still in draft" in html
+    assert "3 case reviews are not yet submitted" in html
 
 
 def test_a_lead_sees_the_forms_and_the_stage_controls(client, rated, lead_inspector):
@@ -133,7 +133,11 @@ def test_the_ratings_page_costs_the_same_queries_whatever_the_data(client, regio
         inspection=other, standard=standard(other, "2.2"), to_rating="good", reason="Audit evidence", by=lead_inspector
     )
     rating_override_record(
-        inspection=other, standard=standard(other, "1.1"), to_rating="outstanding", reason="Panel", by=lead_inspector
+        inspection=other,
+        standard=standard(other, "2.3"),
+        to_rating="requires_improvement",
+        reason="Panel",
+        by=lead_inspector,
     )
     client.force_login(lead_inspector)
     counts = []
@@ -380,7 +384,7 @@ def test_publishing_is_refused_while_cases_are_in_draft(client, rated, lead_insp
     response = post(client, lead_inspector, url(rated, "publish"))
     assert response.status_code == 400
     html = response.content.decode()
-    assert "There is a problem" in html and "2 case reviews still in draft or returned" in html
+    assert "There is a problem" in html and "2 case reviews not yet submitted" in html
     rated.refresh_from_db()
     assert rated.status == "ratings_panel" and not RatingsSnapshot.objects.exists()
 

@@ -55,7 +55,7 @@ def test_the_top_band_says_so():
 
 
 def test_drafts_are_mentioned_because_the_counts_may_still_change():
-    assert "4 case reviews still in draft" in explain(case_standard(**{"2_2_1": (9, 1)}), draft_cases=4)
+    assert "4 case reviews not yet submitted" in explain(case_standard(**{"2_2_1": (9, 1)}), draft_cases=4)
     assert "draft" not in explain(case_standard(**{"2_2_1": (9, 1)}))
 
 
@@ -96,7 +96,8 @@ def test_the_inspection_summary_gives_the_score_its_band_and_the_next_band():
     assert explanation.summary == "Score 8/27: Requires improvement (5 to 13 points)."
     assert "Good needs 14 points: 6 points more." in explanation.lines
     assert (
-        "2 case reviews are still in draft; their answers are counted, so the ratings may change." in explanation.lines
+        "2 case reviews are not yet submitted (not started, in progress or returned); "
+        "their answers are counted, so the ratings may change." in explanation.lines
     )
 
 

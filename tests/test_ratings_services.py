@@ -113,13 +113,17 @@ def test_an_override_to_the_rating_the_rules_already_give_is_refused(rated, lead
 @pytest.mark.django_db
 def test_removing_an_override_restores_the_derived_rating(rated, lead_inspector):
     rating_override_record(
-        inspection=rated, standard=standard(rated, "1.1"), to_rating="outstanding", reason="Panel", by=lead_inspector
+        inspection=rated,
+        standard=standard(rated, "2.3"),
+        to_rating="requires_improvement",
+        reason="Panel",
+        by=lead_inspector,
     )
-    rating_override_remove(inspection=rated, standard=standard(rated, "1.1"), by=lead_inspector)
+    rating_override_remove(inspection=rated, standard=standard(rated, "2.3"), by=lead_inspector)
     assert not RatingOverride.objects.exists()
-    assert inspection_ratings(rated).standard("1.1").source == "judgement"
+    assert inspection_ratings(rated).standard("2.3").source == "case_data"
     with pytest.raises(Refused, match="no ratings panel override"):
-        rating_override_remove(inspection=rated, standard=standard(rated, "1.1"), by=lead_inspector)
+        rating_override_remove(inspection=rated, standard=standard(rated, "2.3"), by=lead_inspector)
 
 
 @pytest.mark.django_db
@@ -208,7 +212,7 @@ def test_publishing_sets_status_date_and_the_published_snapshot_together(rated, 
 @pytest.mark.django_db
 def test_publishing_is_refused_while_case_reviews_are_in_draft(rated, lead_inspector):
     add_cases(rated, 1, status=CaseReview.Status.DRAFT, prefix="D")
-    with pytest.raises(Refused, match="1 case review still in draft"):
+    with pytest.raises(Refused, match="1 case review not yet submitted"):
         inspection_publish(inspection=at_panel(rated), by=lead_inspector)
     rated.refresh_from_db()
     assert rated.status == "ratings_panel" and rated.published_on is None

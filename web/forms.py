@@ -10,7 +10,11 @@ class CaseFilterForm(forms.Form):
     """The inspection page's filters: a GET form, so a filtered list is a link that can be shared."""
 
     inspector = forms.ChoiceField(required=False)
-    status = forms.ChoiceField(required=False, choices=[("", "All statuses"), *Progress.choices])
+    # Archived cases are out of the sample and never listed, so they are not a filter.
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "All statuses"), *((p.value, p.label) for p in Progress if p != Progress.ARCHIVED)],
+    )
     case_type = forms.ChoiceField(required=False, choices=[("", "All case types"), *CaseType.choices])
 
     def __init__(self, *args, inspectors: list[User], **kwargs):
