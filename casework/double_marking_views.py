@@ -247,6 +247,12 @@ def _moderation_page(
         "open_disagreements": sum(1 for item in disagreements if item["d"].resolution is None),
         "can_resolve": is_lead_on(request.user, inspection) and not inspection.is_locked,
         "summary_errors": summary_errors,
+        # The second reviews this person was asked for, so they can find them from here.
+        "my_second_reviews": SecondReview.objects.filter(
+            second_inspector=request.user, case_review__inspection=inspection, case_review__archived_at__isnull=True
+        )
+        .select_related("case_review")
+        .order_by("case_review__case_reference"),
     }
     return render(request, "casework/double_marking/moderation.html", context, status=status)
 
