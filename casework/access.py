@@ -11,7 +11,7 @@ from inspections.access import is_lead_on
 from inspections.errors import Refused
 from inspections.models import TeamMember
 
-from .models import CaseReview
+from .models import CaseReview, SecondReview
 from .states import with_progress
 
 EDITABLE_BY_INSPECTOR = {CaseReview.Status.DRAFT, CaseReview.Status.RETURNED}
@@ -65,16 +65,34 @@ def can_change_case_review(user: User, review: CaseReview) -> bool:
     return True
 
 
+def _with_blind_second_marking(reviews: QuerySet[CaseReview], user: User) -> QuerySet[CaseReview]:
+    """Marks (`second_marking`) a case whose second review this user has not submitted yet: double
+    marking is blind, so its pages stay closed to them until then. In the same query."""
+    if not user.is_authenticated:
+        return reviews
+    return reviews.annotate(
+        second_marking=Exists(
+            SecondReview.objects.filter(
+                case_review=OuterRef("pk"), second_inspector=user, status=SecondReview.Status.ASSIGNED
+            )
+        )
+    )
+
+
 def case_review_for(user: User, reference: str, case_reference: str, *, change: bool = False) -> CaseReview:
     try:
         # With its state (`progress`), so every case page shows the lists' vocabulary, in the same query.
         review = (
-            with_progress(case_reviews_visible_to(user))
+            with_progress(_with_blind_second_marking(case_reviews_visible_to(user), user))
             .select_related("inspection__pdu__region", "inspection__framework", "inspector", "updated_by")
             .get(inspection__reference=reference, case_reference=case_reference)
         )
     except CaseReview.DoesNotExist:
         raise Http404("No case review with that reference") from None
+    if getattr(review, "second_marking", False):
+        raise PermissionDenied(
+            "You are this case's second inspector: its answers are hidden from you until you submit your second review."
+        )
     if change and not can_change_case_review(user, review):
         raise PermissionDenied("You may view this case review but not change it")
     return review

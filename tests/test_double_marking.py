@@ -313,6 +313,27 @@ def test_the_second_inspector_never_sees_the_first_inspectors_answers(
         assert client.get(second_review_url(review)).status_code == 404
 
 
+def test_the_cases_own_pages_stay_closed_to_its_second_inspector_until_they_submit(
+    client, review, lead_inspector, second_inspector
+):
+    double_marking.second_review_assign(review=review, second_inspector=second_inspector, by=lead_inspector)
+    case_url = reverse(
+        "casework:case_review",
+        kwargs={"reference": review.inspection.reference, "case_reference": review.case_reference},
+    )
+    client.force_login(second_inspector)
+    closed = client.get(case_url)
+    assert closed.status_code == 403
+    assert "FIRST-INSPECTOR-EVIDENCE" not in closed.content.decode()
+    submitted_answers = {q.code: AnswerInput(NO) for q in questions_of(review)}
+    second = SecondReview.objects.get()
+    second = double_marking.second_review_save(
+        second_review=second, by=second_inspector, expected_version=1, answers=submitted_answers
+    )
+    double_marking.second_review_submit(second_review=second, by=second_inspector, expected_version=2)
+    assert client.get(case_url).status_code == 200
+
+
 def test_the_second_inspector_answers_and_submits_on_the_page(client, review, lead_inspector, second_inspector):
     double_marking.second_review_assign(review=review, second_inspector=second_inspector, by=lead_inspector)
     client.force_login(second_inspector)
