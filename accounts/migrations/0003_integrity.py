@@ -6,14 +6,23 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_track_roles'),
+        ("accounts", "0002_track_roles"),
     ]
 
     operations = [
         pgtrigger.migrations.AddTrigger(
-            model_name='user',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "accounts_userevent" ("email", "is_active", "is_staff", "is_superuser", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region_id", "role") VALUES (OLD."email", OLD."is_active", OLD."is_staff", OLD."is_superuser", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."region_id", OLD."role"); RETURN NULL;', hash='e893e69d570b99220afa14f44147b372211f060e', operation='DELETE', pgid='pgtrigger_delete_delete_19f14', table='accounts_user', when='AFTER')),
+            model_name="user",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "accounts_userevent" ("email", "is_active", "is_staff", "is_superuser", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region_id", "role") VALUES (OLD."email", OLD."is_active", OLD."is_staff", OLD."is_superuser", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."region_id", OLD."role"); RETURN NULL;',
+                    hash="e893e69d570b99220afa14f44147b372211f060e",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_19f14",
+                    table="accounts_user",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

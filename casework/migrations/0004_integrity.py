@@ -6,34 +6,86 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0003_answer_delete_delete'),
+        ("casework", "0003_answer_delete_delete"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='answer',
-            name='answer_fits_framework',
+            model_name="answer",
+            name="answer_fits_framework",
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='answer',
-            trigger=pgtrigger.compiler.Trigger(name='answer_fits_framework', sql=pgtrigger.compiler.UpsertTriggerSql(func='\n                    DECLARE\n                        q inspections_question%ROWTYPE;\n                        q_rated_by text;\n                        c_case_type text;\n                        c_court_report text;\n                        i_framework bigint;\n                    BEGIN\n                        SELECT * INTO q FROM inspections_question WHERE id = NEW.question_id;\n                        SELECT s.rated_by INTO q_rated_by FROM inspections_standard s WHERE s.id = q.standard_id;\n                        SELECT c.case_type, c.court_report, i.framework_id INTO c_case_type, c_court_report, i_framework\n                          FROM casework_casereview c JOIN inspections_inspection i ON i.id = c.inspection_id\n                         WHERE c.id = NEW.case_review_id;\n                        IF q.framework_id IS DISTINCT FROM i_framework THEN\n                            RAISE EXCEPTION \'question % is not part of this inspection\'\'s framework\', NEW.question_id\n                                USING ERRCODE = \'check_violation\', CONSTRAINT = \'answer_question_in_framework\';\n                        END IF;\n                        IF NEW.value = \'not_applicable\' AND NOT q.allows_not_applicable THEN\n                            RAISE EXCEPTION \'question % does not allow "not applicable"\', q.code\n                                USING ERRCODE = \'check_violation\', CONSTRAINT = \'answer_not_applicable_allowed\';\n                        END IF;\n                        -- The applicability rule (Question.why_not_asked in Python), for every write path.\n                        IF q_rated_by = \'judgement\'\n                           OR cardinality(q.case_types) > 0 AND NOT c_case_type = ANY(q.case_types)\n                           OR q.requires_court_report AND c_court_report = \'none\' THEN\n                            RAISE EXCEPTION \'question % is not asked in this case (% case, court report %)\',\n                                q.code, c_case_type, c_court_report\n                                USING ERRCODE = \'check_violation\', CONSTRAINT = \'answer_applies_to_case\';\n                        END IF;\n                        RETURN NEW;\n                    END;\n                ', hash='e1ca95c0e82eb923443baebda3cce6380f5f2165', operation='INSERT OR UPDATE', pgid='pgtrigger_answer_fits_framework_52423', table='casework_answer', when='BEFORE')),
+            model_name="answer",
+            trigger=pgtrigger.compiler.Trigger(
+                name="answer_fits_framework",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="\n                    DECLARE\n                        q inspections_question%ROWTYPE;\n                        q_rated_by text;\n                        c_case_type text;\n                        c_court_report text;\n                        i_framework bigint;\n                    BEGIN\n                        SELECT * INTO q FROM inspections_question WHERE id = NEW.question_id;\n                        SELECT s.rated_by INTO q_rated_by FROM inspections_standard s WHERE s.id = q.standard_id;\n                        SELECT c.case_type, c.court_report, i.framework_id INTO c_case_type, c_court_report, i_framework\n                          FROM casework_casereview c JOIN inspections_inspection i ON i.id = c.inspection_id\n                         WHERE c.id = NEW.case_review_id;\n                        IF q.framework_id IS DISTINCT FROM i_framework THEN\n                            RAISE EXCEPTION 'question % is not part of this inspection''s framework', NEW.question_id\n                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_question_in_framework';\n                        END IF;\n                        IF NEW.value = 'not_applicable' AND NOT q.allows_not_applicable THEN\n                            RAISE EXCEPTION 'question % does not allow \"not applicable\"', q.code\n                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_not_applicable_allowed';\n                        END IF;\n                        -- The applicability rule (Question.why_not_asked in Python), for every write path.\n                        IF q_rated_by = 'judgement'\n                           OR cardinality(q.case_types) > 0 AND NOT c_case_type = ANY(q.case_types)\n                           OR q.requires_court_report AND c_court_report = 'none' THEN\n                            RAISE EXCEPTION 'question % is not asked in this case (% case, court report %)',\n                                q.code, c_case_type, c_court_report\n                                USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_applies_to_case';\n                        END IF;\n                        RETURN NEW;\n                    END;\n                ",
+                    hash="e1ca95c0e82eb923443baebda3cce6380f5f2165",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_answer_fits_framework_52423",
+                    table="casework_answer",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casereview',
-            trigger=pgtrigger.compiler.Trigger(name='case_review_answers_still_apply', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.case_type IS DISTINCT FROM NEW.case_type OR OLD.court_report IS DISTINCT FROM NEW.court_report)', declare='DECLARE codes text;', func='\n                    SELECT string_agg(q.code, \', \' ORDER BY q."order") INTO codes\n                      FROM casework_answer a JOIN inspections_question q ON q.id = a.question_id\n                     WHERE a.case_review_id = NEW.id\n                       AND NOT ((cardinality(q.case_types) = 0 OR NEW.case_type = ANY(q.case_types))\n                                AND NOT (q.requires_court_report AND NEW.court_report = \'none\'));\n                    IF codes IS NOT NULL THEN\n                        RAISE EXCEPTION \'case %: the answers to % would no longer apply; remove them first\',\n                            NEW.case_reference, codes\n                            USING ERRCODE = \'check_violation\', CONSTRAINT = \'answer_applies_to_case\';\n                    END IF;\n                    RETURN NEW;\n                ', hash='b9c3f4ae811c85d5886ad0ea3da13bbfa70bd0f9', operation='UPDATE', pgid='pgtrigger_case_review_answers_still_apply_66828', table='casework_casereview', when='BEFORE')),
+            model_name="casereview",
+            trigger=pgtrigger.compiler.Trigger(
+                name="case_review_answers_still_apply",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.case_type IS DISTINCT FROM NEW.case_type OR OLD.court_report IS DISTINCT FROM NEW.court_report)",
+                    declare="DECLARE codes text;",
+                    func="\n                    SELECT string_agg(q.code, ', ' ORDER BY q.\"order\") INTO codes\n                      FROM casework_answer a JOIN inspections_question q ON q.id = a.question_id\n                     WHERE a.case_review_id = NEW.id\n                       AND NOT ((cardinality(q.case_types) = 0 OR NEW.case_type = ANY(q.case_types))\n                                AND NOT (q.requires_court_report AND NEW.court_report = 'none'));\n                    IF codes IS NOT NULL THEN\n                        RAISE EXCEPTION 'case %: the answers to % would no longer apply; remove them first',\n                            NEW.case_reference, codes\n                            USING ERRCODE = 'check_violation', CONSTRAINT = 'answer_applies_to_case';\n                    END IF;\n                    RETURN NEW;\n                ",
+                    hash="b9c3f4ae811c85d5886ad0ea3da13bbfa70bd0f9",
+                    operation="UPDATE",
+                    pgid="pgtrigger_case_review_answers_still_apply_66828",
+                    table="casework_casereview",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casereview',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "casework_casereviewevent" ("age_band", "archived_at", "case_reference", "case_type", "child_safeguarding", "court_report", "created_at", "disability", "domestic_abuse", "ethnicity_group", "gender", "id", "inspection_id", "inspector_id", "mappa_category", "mappa_level", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "practitioner_grade", "practitioner_months_in_service", "rosh_level", "same_practitioner", "status", "tier", "updated_at", "updated_by_id", "version") VALUES (OLD."age_band", OLD."archived_at", OLD."case_reference", OLD."case_type", OLD."child_safeguarding", OLD."court_report", OLD."created_at", OLD."disability", OLD."domestic_abuse", OLD."ethnicity_group", OLD."gender", OLD."id", OLD."inspection_id", OLD."inspector_id", OLD."mappa_category", OLD."mappa_level", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."practitioner_grade", OLD."practitioner_months_in_service", OLD."rosh_level", OLD."same_practitioner", OLD."status", OLD."tier", OLD."updated_at", OLD."updated_by_id", OLD."version"); RETURN NULL;', hash='e0c1b13442ab12771aa27fbfe64680649830859a', operation='DELETE', pgid='pgtrigger_delete_delete_1c639', table='casework_casereview', when='AFTER')),
+            model_name="casereview",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "casework_casereviewevent" ("age_band", "archived_at", "case_reference", "case_type", "child_safeguarding", "court_report", "created_at", "disability", "domestic_abuse", "ethnicity_group", "gender", "id", "inspection_id", "inspector_id", "mappa_category", "mappa_level", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "practitioner_grade", "practitioner_months_in_service", "rosh_level", "same_practitioner", "status", "tier", "updated_at", "updated_by_id", "version") VALUES (OLD."age_band", OLD."archived_at", OLD."case_reference", OLD."case_type", OLD."child_safeguarding", OLD."court_report", OLD."created_at", OLD."disability", OLD."domestic_abuse", OLD."ethnicity_group", OLD."gender", OLD."id", OLD."inspection_id", OLD."inspector_id", OLD."mappa_category", OLD."mappa_level", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."practitioner_grade", OLD."practitioner_months_in_service", OLD."rosh_level", OLD."same_practitioner", OLD."status", OLD."tier", OLD."updated_at", OLD."updated_by_id", OLD."version"); RETURN NULL;',
+                    hash="e0c1b13442ab12771aa27fbfe64680649830859a",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_1c639",
+                    table="casework_casereview",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='qacomment',
-            trigger=pgtrigger.compiler.Trigger(name='qa_comment_locked', sql=pgtrigger.compiler.UpsertTriggerSql(declare='DECLARE rec RECORD; is_locked boolean;', func="\n            IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN\n                RETURN NEW;\n            END IF;\n            IF TG_OP = 'DELETE' THEN rec := OLD; ELSE rec := NEW; END IF;\n            SELECT i.status = 'published' AND i.unlocked_at IS NULL INTO is_locked\n              FROM inspections_inspection i WHERE i.id = (SELECT c.inspection_id FROM casework_casereview c WHERE c.id = rec.case_review_id);\n            IF is_locked THEN\n                RAISE EXCEPTION 'the inspection is published and locked: unlock it with a reason first'\n                    USING ERRCODE = 'check_violation', CONSTRAINT = 'inspection_locked';\n            END IF;\n            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n            RETURN NEW;\n        ", hash='d9c8c714624ca9000597558d82439d1ee8423326', operation='INSERT OR UPDATE OR DELETE', pgid='pgtrigger_qa_comment_locked_d6066', table='casework_qacomment', when='BEFORE')),
+            model_name="qacomment",
+            trigger=pgtrigger.compiler.Trigger(
+                name="qa_comment_locked",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    declare="DECLARE rec RECORD; is_locked boolean;",
+                    func="\n            IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN\n                RETURN NEW;\n            END IF;\n            IF TG_OP = 'DELETE' THEN rec := OLD; ELSE rec := NEW; END IF;\n            SELECT i.status = 'published' AND i.unlocked_at IS NULL INTO is_locked\n              FROM inspections_inspection i WHERE i.id = (SELECT c.inspection_id FROM casework_casereview c WHERE c.id = rec.case_review_id);\n            IF is_locked THEN\n                RAISE EXCEPTION 'the inspection is published and locked: unlock it with a reason first'\n                    USING ERRCODE = 'check_violation', CONSTRAINT = 'inspection_locked';\n            END IF;\n            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n            RETURN NEW;\n        ",
+                    hash="d9c8c714624ca9000597558d82439d1ee8423326",
+                    operation="INSERT OR UPDATE OR DELETE",
+                    pgid="pgtrigger_qa_comment_locked_d6066",
+                    table="casework_qacomment",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='qacomment',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "casework_qacommentevent" ("author_id", "case_review_id", "created_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "question_id", "resolved_at", "text") VALUES (OLD."author_id", OLD."case_review_id", OLD."created_at", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."question_id", OLD."resolved_at", OLD."text"); RETURN NULL;', hash='058391261d1f6697a2cf3feeaa03530da458bb33', operation='DELETE', pgid='pgtrigger_delete_delete_6c1f7', table='casework_qacomment', when='AFTER')),
+            model_name="qacomment",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "casework_qacommentevent" ("author_id", "case_review_id", "created_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "question_id", "resolved_at", "text") VALUES (OLD."author_id", OLD."case_review_id", OLD."created_at", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."question_id", OLD."resolved_at", OLD."text"); RETURN NULL;',
+                    hash="058391261d1f6697a2cf3feeaa03530da458bb33",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_6c1f7",
+                    table="casework_qacomment",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
