@@ -22,7 +22,7 @@ from inspections.errors import Refused
 from inspections.models import Inspection, Question, TeamMember
 
 from .access import require_change_case_review
-from .models import Answer, CaseReview, QAComment
+from .models import Answer, CaseReview, QAComment, SecondReview
 from .review_selectors import Change, applicable_questions, changes_since, missing_answers
 
 ATTRIBUTE_FIELDS = CaseReview.ATTRIBUTE_FIELDS
@@ -266,6 +266,9 @@ def case_review_reassign(*, review: CaseReview, to: User, by: User, reason: str)
         require_lead(inspection=current.inspection, by=by, action="reassign a case review")
         if not TeamMember.objects.filter(inspection=current.inspection, user=to).exists():
             raise ValidationError({"inspector": "Choose an inspector on this inspection's team"})
+        # The database refuses it too (second_review_other_inspector); here it is a message on the field.
+        if SecondReview.objects.filter(case_review=current, second_inspector=to).exists():
+            raise ValidationError({"inspector": f"{to} is this case's second inspector: choose another inspector"})
         if current.inspector_id == to.pk:
             return current
         with pghistory.context(user=by.pk, reason=reason.strip()):

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from casework import double_marking
+from casework import double_marking, services
 from casework.agreement import Agreement, cohens_kappa, combined, inspection_agreement, percent_agreement
 from casework.models import Answer, AnswerEvent, AnswerResolution, CaseReview, SecondAnswer, SecondReview
 from casework.review_selectors import applicable_questions
@@ -169,6 +169,13 @@ def test_the_database_keeps_one_second_review_per_case_by_another_inspector(
     # The case side: the case cannot be handed to its second inspector either.
     with pytest.raises(IntegrityError, match="its second inspector cannot become its inspector"), transaction.atomic():
         CaseReview.objects.filter(pk=review.pk).update(inspector=second_inspector)
+
+
+def test_a_case_is_not_reassigned_to_its_second_inspector(review, lead_inspector, second_inspector):
+    double_marking.second_review_assign(review=review, second_inspector=second_inspector, by=lead_inspector)
+    with pytest.raises(ValidationError, match="second inspector"):
+        services.case_review_reassign(review=review, to=second_inspector, by=lead_inspector, reason="Leave")
+    assert CaseReview.objects.get(pk=review.pk).inspector_id == review.inspector_id
 
 
 def test_second_answers_obey_the_frameworks_applicability_rule_in_the_database(
