@@ -364,3 +364,10 @@ def test_the_return_page_costs_the_same_number_of_queries_for_3_answers_as_for_7
     answer_all(many, inspector)
     client.force_login(lead_inspector)
     assert _queries(client, case_url(few, "return")) == _queries(client, case_url(many, "return"))
+
+
+def test_the_case_page_links_to_its_summary(client, inspection, inspector):
+    review = submitted(inspection, inspector, "X000001")
+    client.force_login(inspector)
+    html = client.get(case_url(review, "case_review")).content.decode()
+    assert f'href="{case_url(review, "summary")}">Read every answer on one page</a>' in html
