@@ -228,7 +228,8 @@ def test_the_summary_shows_every_applicable_section_with_question_text_answer_an
     assert html.index("Look again at the risk work.") < html.index('id="section-2.2"')
     # The case details, and no form controls: it is read-only.
     assert "RoSH level" in html and "Medium" in html
-    assert "<form" not in html.split('id="main-content"')[1] and 'type="radio"' not in html
+    main = html.split('id="main-content"')[1].split("</main>")[0]
+    assert "<form" not in main and "<textarea" not in main and 'type="radio"' not in main
 
 
 def test_the_lead_sees_the_actions_and_the_inspector_does_not(client, inspection, inspector, lead_inspector):
