@@ -278,76 +278,82 @@ def _load_inspection(
     restore: bool,
 ) -> Inspection:
     inspector, lead = users[demo_plan.INSPECTOR_EMAIL], users[demo_plan.LEAD_EMAIL]
-    inspection = Inspection.objects.filter(reference=spec.reference).first()
-    created = inspection is None
-    identity = {"pdu": pdus[spec.pdu], "framework": framework, "fieldwork_start": spec.fieldwork_start}
-    # A new inspection is built at the ratings panel and published once its case data are in.
-    inspection = _sync(
-        Inspection,
-        summary,
-        lookup={"reference": spec.reference},
-        values={**identity, "status": Inspection.Status.RATINGS_PANEL} if created else identity,
-        restore=restore,
-    )
-    gate = _LockGate(inspection, lead)
-    writes_before = summary.writes
-    for user, role in ((lead, TeamMember.Role.LEAD_INSPECTOR), (inspector, TeamMember.Role.INSPECTOR)):
-        _sync(
-            TeamMember,
+    # Each step has its own history context, never one around the whole load: a nested context
+    # merges its reason into the outer one, and every row of the load would read the last reason given.
+    with pghistory.context(source="load_demo", reason=f"{spec.reference}: case data as the letter reports them"):
+        inspection = Inspection.objects.filter(reference=spec.reference).first()
+        created = inspection is None
+        identity = {"pdu": pdus[spec.pdu], "framework": framework, "fieldwork_start": spec.fieldwork_start}
+        # A new inspection is built at the ratings panel and published once its case data are in.
+        inspection = _sync(
+            Inspection,
             summary,
-            lookup={"inspection": inspection, "user": user},
-            values={"role": role},
+            lookup={"reference": spec.reference},
+            values={**identity, "status": Inspection.Status.RATINGS_PANEL} if created else identity,
+            restore=restore,
+        )
+        gate = _LockGate(inspection, lead)
+        writes_before = summary.writes
+        for user, role in ((lead, TeamMember.Role.LEAD_INSPECTOR), (inspector, TeamMember.Role.INSPECTOR)):
+            _sync(
+                TeamMember,
+                summary,
+                lookup={"inspection": inspection, "user": user},
+                values={"role": role},
+                restore=restore,
+                gate=gate,
+            )
+        standards = {s.code: s for s in framework.standards.all()}
+        for code, judgement in letter["judgements"][spec.reference].items():
+            _sync(
+                OrganisationalJudgement,
+                summary,
+                lookup={"inspection": inspection, "standard": standards[code]},
+                values={"rating": judgement["rating"], "rationale": judgement["rationale"], "recorded_by": lead},
+                restore=restore,
+                gate=gate,
+            )
+        for order, recommendation in enumerate(letter["recommendations"][spec.reference], start=1):
+            _sync(
+                Recommendation,
+                summary,
+                lookup={"inspection": inspection, "order": order},
+                values={"addressee": recommendation["addressee"], "text": recommendation["text"]},
+                restore=restore,
+                gate=gate,
+            )
+        specs, question_ids = questions
+        _load_case_reviews(
+            inspection=inspection,
+            cases=generate(spec, specs),
+            question_ids=question_ids,
+            inspector=inspector,
+            summary=summary,
             restore=restore,
             gate=gate,
         )
-    standards = {s.code: s for s in framework.standards.all()}
-    for code, judgement in letter["judgements"][spec.reference].items():
-        _sync(
-            OrganisationalJudgement,
-            summary,
-            lookup={"inspection": inspection, "standard": standards[code]},
-            values={"rating": judgement["rating"], "rationale": judgement["rationale"], "recorded_by": lead},
-            restore=restore,
-            gate=gate,
-        )
-    for order, recommendation in enumerate(letter["recommendations"][spec.reference], start=1):
-        _sync(
-            Recommendation,
-            summary,
-            lookup={"inspection": inspection, "order": order},
-            values={"addressee": recommendation["addressee"], "text": recommendation["text"]},
-            restore=restore,
-            gate=gate,
-        )
-    specs, question_ids = questions
-    _load_case_reviews(
-        inspection=inspection,
-        cases=generate(spec, specs),
-        question_ids=question_ids,
-        inspector=inspector,
-        summary=summary,
-        restore=restore,
-        gate=gate,
-    )
     load_double_marking(inspection=inspection, second_inspector=lead, summary=summary, gate=gate)
-    if restore and inspection.is_published and inspection.published_on != demo_plan.PUBLISHED_ON:
-        # Publication columns move only with a lock event in the same transaction: through the gate.
-        gate.before_write()
-        Inspection.objects.filter(pk=inspection.pk).update(published_on=demo_plan.PUBLISHED_ON)
-        inspection.published_on = demo_plan.PUBLISHED_ON
-        summary.updated["Inspections"] += 1
-    gate.close()
+    with pghistory.context(source="load_demo", reason=f"{spec.reference}: published as the letter reports it"):
+        if restore and inspection.is_published and inspection.published_on != demo_plan.PUBLISHED_ON:
+            # Publication columns move only with a lock event in the same transaction: through the gate.
+            gate.before_write()
+            Inspection.objects.filter(pk=inspection.pk).update(published_on=demo_plan.PUBLISHED_ON)
+            inspection.published_on = demo_plan.PUBLISHED_ON
+            summary.updated["Inspections"] += 1
+        gate.close()
 
-    if inspection.status != Inspection.Status.PUBLISHED and (created or restore):
-        if inspection.status != Inspection.Status.RATINGS_PANEL:
-            inspection.status = Inspection.Status.RATINGS_PANEL
-            inspection.save(update_fields=["status", "updated_at"])
-        inspection_publish(inspection=inspection, by=lead, published_on=demo_plan.PUBLISHED_ON)
-        summary.created["Ratings snapshots"] += 1
-    elif inspection.is_published and summary.writes != writes_before:
-        # Corrected after publication: the published ratings are read from a new snapshot.
-        ratings_snapshot_take(inspection=inspection, kind=RatingsSnapshot.Kind.PUBLISHED, by=lead)
-        summary.created["Ratings snapshots"] += 1
+        if inspection.status != Inspection.Status.PUBLISHED and (created or restore):
+            if inspection.status != Inspection.Status.RATINGS_PANEL:
+                inspection.status = Inspection.Status.RATINGS_PANEL
+                inspection.save(update_fields=["status", "updated_at"])
+            inspection_publish(
+                inspection=inspection, by=lead, published_on=demo_plan.PUBLISHED_ON, at=demo_plan.PUBLISHED_AT
+            )
+            summary.created["Ratings snapshots"] += 1
+        elif inspection.is_published and summary.writes != writes_before:
+            # Corrected after publication: the published ratings are read from a new snapshot.
+            ratings_snapshot_take(inspection=inspection, kind=RatingsSnapshot.Kind.PUBLISHED, by=lead)
+            summary.created["Ratings snapshots"] += 1
     return inspection
 
 
@@ -360,7 +366,8 @@ def demo_load(*, restore: bool = False) -> DemoSummary:
             "published password and must never exist in production."
         )
     summary = DemoSummary()
-    with pghistory.context(source="load_demo"):
+    # One history context per step, never nested: see _load_inspection.
+    with pghistory.context(source="load_demo", reason="the demo's places and accounts"):
         regions, pdus = {}, {}
         for region_spec in demo_plan.REGIONS:
             region = _sync(
@@ -373,25 +380,27 @@ def demo_load(*, restore: bool = False) -> DemoSummary:
                 )
         users = {spec.email: _sync_user(spec, regions, summary, restore) for spec in demo_plan.ACCOUNTS}
 
-        framework = Framework.objects.get(code=demo_plan.FRAMEWORK_CODE)
-        questions = _question_specs(framework)
-        letter = demo_plan.letter()
-        inspections = [
-            _load_inspection(
-                spec,
-                pdus=pdus,
-                framework=framework,
-                users=users,
-                questions=questions,
-                letter=letter,
-                summary=summary,
-                restore=restore,
-            )
-            for spec in demo_plan.INSPECTIONS
-        ]
+    framework = Framework.objects.get(code=demo_plan.FRAMEWORK_CODE)
+    questions = _question_specs(framework)
+    letter = demo_plan.letter()
+    inspections = [
+        _load_inspection(
+            spec,
+            pdus=pdus,
+            framework=framework,
+            users=users,
+            questions=questions,
+            letter=letter,
+            summary=summary,
+            restore=restore,
+        )
+        for spec in demo_plan.INSPECTIONS
+    ]
 
+    with pghistory.context(source="load_demo"):  # its services give each write its own reason
         load_fieldwork_inspection(pdus=pdus, framework=framework, users=users, summary=summary)
 
+    with pghistory.context(source="load_demo", reason="the South West regional letter of 24 August 2023"):
         review_data = letter["review"]
         review = _sync(
             RegionalReview,

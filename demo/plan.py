@@ -12,12 +12,15 @@ import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from accounts.models import User
 
 FRAMEWORK_CODE = "pdu-2021"
 REVIEW_SLUG = "south-west-2023"
 PUBLISHED_ON = datetime.date(2023, 8, 24)  # the letter's date; the PDU reports followed it
+# When the demo's publication is recorded (its ratings snapshots and lock events): that day, not the load's.
+PUBLISHED_AT = datetime.datetime(2023, 8, 24, 10, 0, tzinfo=ZoneInfo("Europe/London"))
 LETTER_FILE = Path(__file__).resolve().parent / "data" / "south-west-2023.json"
 
 

@@ -91,7 +91,21 @@ def rating_override_remove(*, inspection: Inspection, standard: Standard, by: Us
             raise Refused(f"{standard.code} has no ratings panel override to remove", code="wrong_state")
 
 
-def _take(*, inspection: Inspection, kind: str, by: User) -> RatingsSnapshot:
+def _recorded(row, *, at_field: str, at: datetime.datetime | None):
+    """Insert a row of an append-only log, at `at` when given (records entered after the fact).
+
+    `auto_now_add` stamps the time of the insert; a raw save keeps the given time instead,
+    and the append-only triggers mean it can be set only now, at the insert.
+    """
+    if at is None:
+        row.save()
+    else:
+        setattr(row, at_field, at)
+        row.save_base(raw=True)
+    return row
+
+
+def _take(*, inspection: Inspection, kind: str, by: User, at: datetime.datetime | None = None) -> RatingsSnapshot:
     result = inspection_ratings(inspection)
     if result.score is None:
         missing = "; ".join(f"{code}: {why}" for code, why in result.missing.items())
@@ -99,7 +113,7 @@ def _take(*, inspection: Inspection, kind: str, by: User) -> RatingsSnapshot:
             f"{inspection.reference} cannot be confirmed or published while standards have no rating ({missing})",
             code="incomplete",
         )
-    return RatingsSnapshot.objects.create(
+    snapshot = RatingsSnapshot(
         inspection=inspection,
         kind=kind,
         framework_code=result.framework,
@@ -110,6 +124,7 @@ def _take(*, inspection: Inspection, kind: str, by: User) -> RatingsSnapshot:
         draft_cases=draft_case_counts([inspection.id]).get(inspection.id, 0),
         created_by=by,
     )
+    return _recorded(snapshot, at_field="created_at", at=at)
 
 
 def ratings_snapshot_take(*, inspection: Inspection, kind: RatingsSnapshot.Kind | str, by: User) -> RatingsSnapshot:
@@ -159,7 +174,11 @@ def inspection_move_on(
 
 
 def inspection_publish(
-    *, inspection: Inspection, by: User, published_on: datetime.date | None = None
+    *,
+    inspection: Inspection,
+    by: User,
+    published_on: datetime.date | None = None,
+    at: datetime.datetime | None = None,
 ) -> RatingsSnapshot:
     """Publish an inspection: status, date, lock and the published ratings snapshot, all or nothing.
 
@@ -168,7 +187,8 @@ def inspection_publish(
     published snapshot (its publication date stays unless `published_on` is
     given). Either way every standard must be rated and no case review may still
     be in draft: a published rating must rest on finished case reviews and must
-    never be a partial score.
+    never be a partial score. `at` dates the snapshot and the lock event of a
+    publication recorded after the fact (the demo's 2023 inspections); now by default.
     """
     require_lead(inspection=inspection, by=by, action="publish it")
     with transaction.atomic():
@@ -189,9 +209,9 @@ def inspection_publish(
                 "(not started, in progress or returned): submit or archive them before publishing",
                 code="incomplete",
             )
-        snapshot = _take(inspection=locked, kind=RatingsSnapshot.Kind.PUBLISHED, by=by)
+        snapshot = _take(inspection=locked, kind=RatingsSnapshot.Kind.PUBLISHED, by=by, at=at)
         # The lock event first: the database accepts the change only with it (inspection_publication_guard).
-        LockEvent.objects.create(
+        lock_event = LockEvent(
             inspection=locked,
             action=LockEvent.Action.REPUBLISHED if republishing else LockEvent.Action.PUBLISHED,
             reason="Republished after corrections, with a new published ratings snapshot"
@@ -199,6 +219,7 @@ def inspection_publish(
             else "Published with the ratings panel's confirmed ratings",
             by=by,
         )
+        _recorded(lock_event, at_field="at", at=at)
         locked.status = Inspection.Status.PUBLISHED
         locked.published_on = published_on or locked.published_on or timezone.localdate()
         locked.unlocked_at = None

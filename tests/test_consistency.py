@@ -168,3 +168,30 @@ def test_the_ratings_page_offers_no_panel_override_on_judgement_rated_standards(
     response = client.get(reverse("ratings:override", args=[inspection.reference, "1.1"]))
     assert response.status_code == 302
     assert response["Location"] == reverse("ratings:judgement", args=[inspection.reference, "1.1"])
+
+
+# The demo, true to 2023 ------------------------------------------------------------------------------------------
+
+
+def test_the_demos_publication_is_recorded_on_its_2023_date_and_never_as_a_case_added(db):
+    import datetime
+    import io
+
+    from django.core.management import call_command
+    from pghistory.models import Events
+
+    from inspections.models import LockEvent
+    from ratings.models import RatingsSnapshot
+
+    call_command("load_demo", stdout=io.StringIO())
+    published = Inspection.objects.filter(reference__in=["SW-SOM-2023", "SW-DOR-2023", "SW-BSG-2023"])
+    snapshots = RatingsSnapshot.objects.filter(inspection__in=published)
+    assert snapshots.count() == 3
+    assert {s.created_at.date() for s in snapshots} == {datetime.date(2023, 8, 24)}
+    events = LockEvent.objects.filter(inspection__in=published)
+    assert events.exists() and {e.at.date() for e in events} == {datetime.date(2023, 8, 24)}
+    # No history row of a published inspection's cases says it was "added to the sample".
+    review = CaseReview.objects.filter(inspection__reference="SW-DOR-2023").first()
+    reasons = {(e.pgh_context or {}).get("reason") for e in Events.objects.references(review)}
+    assert "case added to the sample" not in reasons
+    assert reasons & {"SW-DOR-2023: case data as the letter reports them"}
