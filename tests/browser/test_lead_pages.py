@@ -52,7 +52,9 @@ def test_case_details_reassign_return_and_history_pages_are_accessible_with_and_
     assert_accessible(page)
 
     page.goto(case_url + "history/")
-    expect(page.get_by_role("cell", name="Answered 2.2.1", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="60 answers changed")).to_be_visible()
+    page.locator("summary", has_text="60 answers").click()
+    expect(page.get_by_text("Not answered → Yes").first).to_be_visible()
     assert_accessible(page)
 
 
