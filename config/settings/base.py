@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "inspections",
     "casework",
     "ratings",
+    "documents",
     "demo",
 ]
 
