@@ -97,17 +97,7 @@ def second_review_save(
     with transaction.atomic():
         current = _lock_own(second_review, by=by, expected_version=expected_version)
         questions = _questions(current.case_review)
-        errors = {}
-        for code, given in answers.items():
-            question = questions.get(code)
-            if question is None:
-                errors[code] = f"{code} is not asked in a case of this type"
-            elif given.value not in AnswerValue.values:
-                errors[code] = f"Select yes, no or not applicable for {code}"
-            elif given.value == AnswerValue.NOT_APPLICABLE and not question.allows_not_applicable:
-                errors[code] = f"{code} applies to every case: select yes or no"
-        if errors:
-            raise ValidationError(errors)
+        services.check_answers(answers, questions)
         existing = {a.question_id: a for a in current.answers.all()}
         to_create, to_update = [], []
         for code, given in answers.items():

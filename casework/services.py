@@ -47,6 +47,25 @@ class AnswerInput:
     note: str = ""
 
 
+def check_answers(answers: Mapping[str, AnswerInput], questions: Mapping[str, Question]) -> None:
+    """Each answer is to a question asked in the case (`questions`, by code), with a value it allows.
+
+    The form-level explanation of what the database's answer triggers enforce; every
+    service that writes answers (the case's own, a second review's) calls it first.
+    """
+    errors = {}
+    for code, given in answers.items():
+        question = questions.get(code)
+        if question is None:
+            errors[code] = f"{code} is not asked in a case of this type"
+        elif given.value not in AnswerValue.values:
+            errors[code] = f"Select yes, no or not applicable for {code}"
+        elif given.value == AnswerValue.NOT_APPLICABLE and not question.allows_not_applicable:
+            errors[code] = f"{code} applies to every case: select yes or no"
+    if errors:
+        raise ValidationError(errors)
+
+
 def _lock(review: CaseReview) -> CaseReview:
     locked = CaseReview.objects.select_for_update().select_related("inspection").get(pk=review.pk)
     if locked.inspection.is_locked:
@@ -118,17 +137,7 @@ def case_review_save(
                 court_report=current.court_report,
             )
         }
-        errors = {}
-        for code, given in answers.items():
-            question = questions.get(code)
-            if question is None:
-                errors[code] = f"{code} is not asked in a case of this type"
-            elif given.value not in AnswerValue.values:
-                errors[code] = f"Select yes, no or not applicable for {code}"
-            elif given.value == AnswerValue.NOT_APPLICABLE and not question.allows_not_applicable:
-                errors[code] = f"{code} applies to every case: select yes or no"
-        if errors:
-            raise ValidationError(errors)
+        check_answers(answers, questions)
 
         existing = {a.question.code: a for a in current.answers.select_related("question")}
         new_version = current.version + 1
