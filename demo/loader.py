@@ -411,6 +411,7 @@ def demo_load(*, restore: bool = False) -> DemoSummary:
                 "letter_date": datetime.date.fromisoformat(review_data["letter_date"]),
                 "addressee": review_data["addressee"],
                 "summary": review_data["summary"],
+                **{name: review_data.get(name, "") for name in ("greeting", "copy_to", "signatory", "introduction")},
             },
             restore=restore,
         )

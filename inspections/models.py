@@ -344,6 +344,10 @@ class RegionalReview(models.Model):
     addressee = models.CharField(max_length=200, help_text="Name and title of the Regional Probation Director")
     inspections = models.ManyToManyField(Inspection, related_name="regional_reviews", blank=True)
     summary = models.TextField(blank=True)
+    greeting = models.CharField(max_length=200, blank=True, help_text="For example “Dear Angela,”")
+    copy_to = models.TextField(blank=True, help_text="The letter's copy list, one person or address per line")
+    signatory = models.TextField(blank=True, help_text="The sign-off: name, then title, one per line")
+    introduction = models.TextField(blank=True, help_text="The opening paragraphs, before the regional observations")
 
     class Meta:
         ordering = ["-letter_date"]
