@@ -209,6 +209,28 @@ def test_the_fonts_are_the_shipped_ones_embedded(monkeypatch):
     assert all("/FontFile2" in descriptor for descriptor in fonts.values()), "embedded"
 
 
+@pytest.mark.django_db
+def test_the_demos_south_west_letter_carries_the_ratings_engines_figures():
+    from django.core.management import call_command
+
+    from documents.letter import letter_content
+    from inspections.models import RegionalReview
+
+    call_command("load_demo", stdout=io.StringIO())
+    review = RegionalReview.objects.get(slug="south-west-2023")
+    reader = PdfReader(io.BytesIO(render_letter_pdf(letter_content(review=review))))
+    assert reader.metadata.title == "South West regional letter, August 2023"
+    annexe = text_of(reader).split("Annexe two – PDU ratings")[1]
+    tables = {
+        pdu: annexe.split(f"{pdu} PDU (")[1][:400]
+        for pdu in ("Somerset", "Dorset", "Bristol and South Gloucestershire")
+    }
+    assert "Score 8/27 Overall rating Requires improvement" in tables["Somerset"]
+    assert "Score 3/27 Overall rating Inadequate" in tables["Dorset"]
+    assert "Score 6/27 Overall rating Requires improvement" in tables["Bristol and South Gloucestershire"]
+    assert "2.1 Court work Inadequate" in tables["Somerset"]
+
+
 class TestStaticFilesFetcher:
     def test_serves_a_file_from_the_static_folders(self):
         path = Path(settings.STATICFILES_DIRS[0]) / "css" / "letter-print.css"
