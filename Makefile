@@ -54,6 +54,7 @@ bench: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.ratings
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.casework
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.imports
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.documents
 
 db-stop:
 	$(PY) config/embedded_db.py stop
