@@ -24,12 +24,14 @@ install-dev: $(VENV)/.installed-dev
 
 # Migrations run as the tables' owner: DATABASE_OWNER_URL if given, else DATABASE_URL, else the
 # embedded server's superuser. Everything else connects as the application role (docs/decisions/0008).
-migrate: install
-	DATABASE_URL="$${DATABASE_OWNER_URL:-$${DATABASE_URL:-$$($(PY) config/embedded_db.py owner-url)}}" \
-		$(PY) manage.py migrate --noinput
+OWNER_DATABASE_URL = "$${DATABASE_OWNER_URL:-$${DATABASE_URL:-$$($(PY) config/embedded_db.py owner-url)}}"
 
+migrate: install
+	DATABASE_URL=$(OWNER_DATABASE_URL) $(PY) manage.py migrate --noinput
+
+# As the owner too, like a migration: only the owner may date the demo's (append-only) history to 2023.
 demo: migrate
-	$(PY) manage.py load_demo
+	DATABASE_URL=$(OWNER_DATABASE_URL) $(PY) manage.py load_demo
 
 run: demo
 	@$(PY) manage.py demo_logins

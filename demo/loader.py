@@ -46,6 +46,7 @@ from regions.models import PDU, Region
 from . import plan as demo_plan
 from .double_marking import load_double_marking
 from .fieldwork import load_fieldwork_inspection
+from .history_dates import date_demo_history, may_date_history
 from .sample import CaseSpec, QuestionSpec, generate
 
 
@@ -59,6 +60,9 @@ class DemoSummary:
     updated: Counter = field(default_factory=Counter)
     kept: Counter = field(default_factory=Counter)  # rows that differ from the demo, left as they are
     totals: dict[str, int] = field(default_factory=dict)
+    # History rows moved to the inspections' own 2023 dates (demo/history_dates.py); None when the
+    # connection may not change history (the application role), so they keep today's date.
+    history_dated: int | None = 0
 
     @property
     def changed(self) -> bool:
@@ -428,6 +432,9 @@ def demo_load(*, restore: bool = False) -> DemoSummary:
                 restore=restore,
             )
 
+    summary.history_dated = (
+        date_demo_history(inspection_ids=[i.pk for i in inspections]) if may_date_history() else None
+    )
     references = [spec.reference for spec in demo_plan.INSPECTIONS]
     summary.totals = {
         "regions": Region.objects.filter(slug__in=regions).count(),

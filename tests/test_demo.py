@@ -4,6 +4,7 @@ Every figure is read back from the database with aggregate queries and the ratin
 never from the plan the demo was generated from.
 """
 
+import datetime
 import io
 
 import pytest
@@ -327,3 +328,33 @@ def test_the_demo_has_an_inspection_in_fieldwork_to_try_the_case_review_workflow
     reviews = CaseReview.objects.filter(inspection=inspection)
     assert reviews.count() == 10 and not Answer.objects.filter(case_review__in=reviews).exists()
     assert reviews.filter(inspector__email="inspector@demo.test", status="draft").count() == 8
+
+
+@pytest.mark.django_db
+def test_loaded_as_the_owner_the_demos_history_is_dated_to_its_inspections_not_today():
+    call_command("load_demo", stdout=io.StringIO())
+    somerset = Inspection.objects.get(reference="SW-SOM-2023")
+    answers = AnswerEvent.objects.filter(case_review__in=CaseReview.objects.filter(inspection=somerset).values("pk"))
+    dates = set(answers.values_list("pgh_created_at__date", flat=True))
+    assert dates == {somerset.fieldwork_start + datetime.timedelta(days=3)}
+    published = somerset.events.filter(status="published").get()
+    assert published.pgh_created_at.date() == somerset.published_on
+    assert published.pgh_context.created_at.date() <= somerset.published_on
+
+
+@pytest.mark.django_db
+def test_loaded_as_the_application_role_the_demos_history_keeps_todays_date_and_says_so():
+    from django.conf import settings
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f'SET ROLE "{settings.DATABASE_APP_USER}"')
+    try:
+        out = io.StringIO()
+        call_command("load_demo", stdout=out)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    assert "history keeps today's date" in out.getvalue()
+    somerset = Inspection.objects.get(reference="SW-SOM-2023")
+    assert somerset.events.filter(status="published").get().pgh_created_at.date() != somerset.published_on

@@ -47,4 +47,9 @@ class Command(BaseCommand):
                 f"Left as they are, differing from the demo: {_counts(summary.kept)}. "
                 "Run `python manage.py load_demo --restore` to put the demo's values back."
             )
+        if summary.history_dated is None and summary.changed:
+            self.stdout.write(
+                "The demo's history keeps today's date: history is append-only for the application role. "
+                "`make demo` loads it as the tables' owner, which dates it to 2023."
+            )
         self.stdout.write("Demo contents: " + ", ".join(f"{n} {name}" for name, n in summary.totals.items()) + ".")
