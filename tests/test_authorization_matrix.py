@@ -42,6 +42,16 @@ GET_ROUTES = {
     "ratings:override": ("override", LEADS, {"inspector"}),
     "ratings:publish": ("inspection", LEADS, {"inspector"}),
     "ratings:locking": ("inspection", LEADS, {"inspector"}),
+    # Recommendations: whoever sees the inspection reads them; its lead writes them until it is published.
+    "web:recommendations": ("inspection", TEAM, set()),
+    "web:recommendation_add": ("inspection", LEADS, {"inspector"}),
+    "web:recommendation_edit": ("recommendation", LEADS, {"inspector"}),
+    "web:recommendation_delete": ("recommendation", LEADS, {"inspector"}),
+    # Regional letters: leads start them; the teams of the review's inspections and administrators write them.
+    "web:regional_review_new": ("none", LEADS, set()),
+    "web:regional_review": ("letter", TEAM, set()),
+    "web:regional_finding_edit": ("letter_finding", TEAM, set()),
+    "web:regional_finding_delete": ("letter_finding", TEAM, set()),
 }
 # Actions: POST only. Outsiders get 404, the team's inspector 403, and nothing changes.
 POST_ROUTES = {
@@ -53,8 +63,10 @@ POST_ROUTES = {
     "ratings:advance": "inspection",
     "ratings:unlock": "inspection",
     "ratings:relock": "inspection",
+    "web:recommendation_move": "recommendation",
 }
 OPEN_ROUTES = {"web:home", "web:inspection_list", "accounts:sign_in", "accounts:sign_out", "accounts:keep_alive"}
+OPEN_ROUTES.add("web:regional_reviews")  # the regional letters the user may see, if any
 
 
 def _named_routes(patterns=None, namespace=""):
@@ -96,11 +108,46 @@ def review(inspection, inspector, lead_inspector):
         status=SecondReview.Status.SUBMITTED,
         submitted_at=timezone.now(),
     )
+    _letter_objects(review)  # before any publication: recommendations lock with their inspection
     return review
+
+
+LETTER_KINDS = {"recommendation", "letter", "letter_finding"}
+
+
+def _letter_objects(review):
+    """A recommendation of the fixture's inspection, and a regional review of it with one finding."""
+    from inspections.models import Recommendation, RegionalFinding
+    from inspections.models import RegionalReview as Letter
+
+    inspection = review.inspection
+    recommendation = Recommendation.objects.filter(inspection=inspection).first()
+    if recommendation is None:
+        recommendation = Recommendation.objects.create(inspection=inspection, addressee="pdu", text="Do", order=1)
+    letter, _ = Letter.objects.get_or_create(
+        slug="matrix-letter",
+        defaults={"region": inspection.pdu.region, "letter_date": datetime.date(2024, 9, 1), "addressee": "A"},
+    )
+    letter.inspections.add(inspection)
+    finding, _ = RegionalFinding.objects.get_or_create(
+        review=letter, order=1, defaults={"heading": "staff", "kind": "narrative", "text": "Said"}
+    )
+    return recommendation, letter, finding
+
+
+def _letter_kwargs(kind, review):
+    recommendation, letter, finding = _letter_objects(review)
+    return {
+        "recommendation": {"reference": review.inspection.reference, "pk": recommendation.pk},
+        "letter": {"slug": letter.slug},
+        "letter_finding": {"slug": letter.slug, "pk": finding.pk},
+    }[kind]
 
 
 def _url(name, kind, review):
     reference = review.inspection.reference
+    if kind in LETTER_KINDS:
+        return reverse(name, kwargs=_letter_kwargs(kind, review))
     kwargs = {
         "none": {},
         "inspection": {"reference": reference},
@@ -156,6 +203,9 @@ def test_a_published_inspection_shows_its_ratings_to_readers_of_its_region_and_n
     for persona in ["director", "analyst"]:
         seen = {name: _client_for(client, people[persona]).get(url).status_code for name, url in pages.items()}
         assert seen.pop("web:inspection_detail") == 200 and seen.pop("ratings:ratings") == 200, persona
+        # The published recommendations are read with the inspection; the regional letter by the region's director.
+        assert seen.pop("web:recommendations") == 200, persona
+        assert seen.pop("web:regional_review") == (200 if persona == "director" else 404), persona
         assert set(seen.values()) <= {403, 404}, (persona, seen)
         # A case's records are not there for them at all; adding a case is refused as an action (403).
         assert all(status == 404 for name, status in seen.items() if GET_ROUTES[name][0] in ("case", "section")), (

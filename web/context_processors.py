@@ -16,6 +16,9 @@ def service(request: HttpRequest) -> dict:
         {"text": "Home", "href": home, "active": request.path == home},
         {"text": "Inspections", "href": inspections, "active": request.path.startswith(inspections)},
     ]
+    if user.is_hmi_staff or user.is_administrator or user.role == user.Role.REGIONAL_DIRECTOR:
+        letters = reverse("web:regional_reviews")
+        navigation.append({"text": "Regional letters", "href": letters, "active": request.path.startswith(letters)})
     if user.is_staff:
         admin = reverse("admin:index")
         navigation.append({"text": "Admin", "href": admin, "active": request.path.startswith(admin)})
