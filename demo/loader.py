@@ -48,6 +48,7 @@ from .double_marking import load_double_marking
 from .fieldwork import load_fieldwork_inspection
 from .history_dates import date_demo_history, may_date_history
 from .sample import CaseSpec, QuestionSpec, generate
+from .trackers import load_trackers
 
 
 class DemoNotAllowed(Exception):
@@ -403,6 +404,7 @@ def demo_load(*, restore: bool = False) -> DemoSummary:
 
     with pghistory.context(source="load_demo"):  # its services give each write its own reason
         load_fieldwork_inspection(pdus=pdus, framework=framework, users=users, summary=summary)
+    load_trackers(summary=summary)  # the South West's action plan: demo/trackers.py
 
     with pghistory.context(source="load_demo", reason="the South West regional letter of 24 August 2023"):
         review_data = letter["review"]

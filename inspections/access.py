@@ -69,6 +69,17 @@ def can_change_inspection(user: User, inspection: Inspection) -> bool:
     return not inspection.is_locked and is_lead_on(user, inspection)
 
 
+def directs_region_of(user: User, inspection: Inspection) -> bool:
+    """The inspected PDU's regional director: who answers its recommendations and keeps the action plan."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role == User.Role.REGIONAL_DIRECTOR
+        and user.region_id is not None
+        and user.region_id == inspection.pdu.region_id
+    )
+
+
 def can_view_case_data(user: User, inspection: Inspection) -> bool:
     """Case-level records are for the inspection team only; others see aggregates."""
     if not user.is_authenticated:

@@ -81,7 +81,7 @@ def _named_routes(patterns=None, namespace=""):
 
 
 def test_every_route_of_the_service_is_in_the_matrix():
-    assert set(_named_routes()) == set(GET_ROUTES) | set(POST_ROUTES) | OPEN_ROUTES
+    assert set(_named_routes()) == set(GET_ROUTES) | set(POST_ROUTES) | OPEN_ROUTES | set(TRACKER_ROUTES)
 
 
 @pytest.fixture
@@ -214,3 +214,66 @@ def test_a_published_inspection_shows_its_ratings_to_readers_of_its_region_and_n
         )
     other = {name: _client_for(client, people["other_director"]).get(url).status_code for name, url in pages.items()}
     assert set(other.values()) == {404}
+
+
+# The action plan of a published inspection's recommendation (trackers): name → (method, persona → status).
+# The region's director keeps it; the team and administrators read it; the team records the follow-up.
+# A director's POST of an empty form is shown again with its errors (200), and changes nothing.
+TRACKER_READERS = {"inspector": 200, "lead": 200, "director": 200, "admin": 200}
+TRACKER_KEEPER = {"inspector": 403, "lead": 403, "director": 200, "admin": 403}
+TRACKER_ROUTES = {
+    "trackers:tracker": ("GET", TRACKER_READERS),
+    "trackers:recommendation": ("GET", TRACKER_READERS),
+    "trackers:follow_up": ("GET", {"inspector": 200, "lead": 200, "director": 403, "admin": 200}),
+    "trackers:response": ("POST", TRACKER_KEEPER),
+    "trackers:action_add": ("POST", TRACKER_KEEPER),
+    "trackers:action_update": ("POST", TRACKER_KEEPER),
+    "trackers:note_add": ("POST", TRACKER_KEEPER),
+    # Refused for want of a follow-up judgement: back to the follow-up page with the reason.
+    "trackers:close": ("POST", {"inspector": 302, "lead": 302, "director": 403, "admin": 302}),
+}
+
+
+@pytest.fixture
+def tracked_action(inspection, inspector, lead_inspector):
+    from inspections.models import Recommendation
+    from trackers.models import Action, RecommendationResponse
+
+    recommendation = Recommendation.objects.create(inspection=inspection, addressee="pdu", text="Improve", order=1)
+    set_publication(inspection, status=Inspection.Status.PUBLISHED, published_on=datetime.date(2024, 9, 1))
+    response = RecommendationResponse.objects.create(recommendation=recommendation)
+    return Action.objects.create(
+        response=response,
+        number=1,
+        description="Audit",
+        owner_name="Owner",
+        owner_email="owner@example.test",
+        due_date=datetime.date(2025, 1, 1),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(TRACKER_ROUTES))
+def test_each_action_plan_route_answers_each_role_as_it_should(client, people, tracked_action, name):
+    from trackers.models import Action, ProgressNote, RecommendationResponse
+
+    method, allowed = TRACKER_ROUTES[name]
+    recommendation = tracked_action.response.recommendation
+    kwargs = {"region": "south-west", "reference": recommendation.inspection.reference, "order": 1}
+    if name in ("trackers:action_update", "trackers:note_add"):
+        kwargs["number"] = 1
+    url = reverse(name, kwargs={"region": "south-west"} if name == "trackers:tracker" else kwargs)
+
+    def state():
+        return (
+            list(RecommendationResponse.objects.values()),
+            list(Action.objects.values()),
+            ProgressNote.objects.count(),
+        )
+
+    before = state()
+    for persona in PERSONAS:
+        client = _client_for(client, people[persona])
+        status = (client.get(url) if method == "GET" else client.post(url, {})).status_code
+        expected = 302 if persona == "anonymous" else allowed.get(persona, 404)
+        assert status == expected, f"{persona} on {name}: {status}, expected {expected}"
+    assert state() == before

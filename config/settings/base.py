@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "inspections",
     "casework",
     "ratings",
+    "trackers",
     "documents",
     "demo",
 ]
@@ -146,7 +148,18 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Each morning the owners of actions due within 7 days or overdue get a reminder (trackers/reminders.py).
+    "trackers-action-reminders": {
+        "task": "trackers.tasks.send_action_reminders",
+        "schedule": crontab(hour=7, minute=0),  # CELERY_TIMEZONE: Europe/London
+    },
+}
+
+# Email: EMAIL_URL (django-environ, e.g. smtp+tls://user:password@smtp.example.com:587), or the console
+# by default, which prints each email where the worker logs. DEFAULT_FROM_EMAIL is the sender.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="HM Inspectorate of Probation <no-reply@localhost>")
 
 # The admin's all-events page scans every history table; per-object history is what people use.
 PGHISTORY_ADMIN_ALL_EVENTS = False
