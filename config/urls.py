@@ -9,6 +9,8 @@ urlpatterns = [
     path("inspections/", include("ratings.urls")),
     # /qa/: the lead inspector's queue of cases waiting for quality assurance.
     path("qa/", include("casework.qa_urls")),
+    # /documents/: regional letters generated as Word or PDF, their jobs and downloads.
+    path("documents/", include("documents.urls")),
     # /trackers/<region>/…: the region's action plan against the recommendations.
     path("trackers/", include("trackers.urls")),
     path("admin/", admin.site.urls),

@@ -7,11 +7,13 @@ the completeness test instead of going unchecked.
 import datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from casework.models import Answer, CaseReview, SecondReview
-from inspections.models import Inspection
+from documents.models import DocumentJob
+from inspections.models import Inspection, RegionalReview
 from tests.factories import set_publication
 
 from .factories import CaseReviewFactory
@@ -42,6 +44,11 @@ GET_ROUTES = {
     "ratings:override": ("override", LEADS, {"inspector"}),
     "ratings:publish": ("inspection", LEADS, {"inspector"}),
     "ratings:locking": ("inspection", LEADS, {"inspector"}),
+    # Regional letters: inspection staff (inspectors and leads) and administrators; the job and its file
+    # for whoever may request the same letter (the review's inspections' teams), 404 for the rest.
+    "documents:letters": ("none", TEAM | {"outsider"}, set()),
+    "documents:job": ("document_job", TEAM, set()),
+    "documents:download": ("document_job", TEAM, set()),
     # Recommendations: whoever sees the inspection reads them; its lead writes them until it is published.
     "web:recommendations": ("inspection", TEAM, set()),
     "web:recommendation_add": ("inspection", LEADS, {"inspector"}),
@@ -63,6 +70,8 @@ POST_ROUTES = {
     "ratings:advance": "inspection",
     "ratings:unlock": "inspection",
     "ratings:relock": "inspection",
+    "documents:request_letter": "regional_review",
+    "documents:retry": "document_job",
     "web:recommendation_move": "recommendation",
 }
 OPEN_ROUTES = {"web:home", "web:inspection_list", "accounts:sign_in", "accounts:sign_out", "accounts:keep_alive"}
@@ -155,8 +164,33 @@ def _url(name, kind, review):
         "section": {"reference": reference, "case_reference": review.case_reference, "slug": "2.2"},
         "judgement": {"reference": reference, "code": "1.1"},
         "override": {"reference": reference, "code": "2.2"},
-    }[kind]
+    }.get(kind)
+    if kind == "regional_review":
+        kwargs = {"slug": _regional_review(review).slug}
+    elif kind == "document_job":
+        kwargs = {"job_id": _document_job(review).pk}
     return reverse(name, kwargs=kwargs)
+
+
+def _regional_review(review):
+    regional_review, _ = RegionalReview.objects.get_or_create(
+        slug="matrix-review",
+        defaults={"region": review.inspection.pdu.region, "letter_date": datetime.date(2024, 9, 1), "addressee": "A"},
+    )
+    regional_review.inspections.add(review.inspection)
+    return regional_review
+
+
+def _document_job(review):
+    slug = _regional_review(review).slug
+    job = DocumentJob.objects.filter(params__review=slug).first()
+    if job is None:
+        job = DocumentJob(kind="letter", format="docx", params={"review": slug}, fingerprint="matrix")
+        job.requested_by = review.inspector
+        job.status, job.checksum, job.finished_at = DocumentJob.Status.DONE, "0" * 64, timezone.now()
+        job.file.save("matrix.docx", ContentFile(b"matrix"), save=False)
+        job.save()
+    return job
 
 
 def _client_for(client, user):
@@ -189,7 +223,8 @@ def test_actions_are_refused_to_whoever_may_not_take_them_and_change_nothing(cli
     before = (CaseReview.objects.get(pk=review.pk).status, Inspection.objects.get(pk=review.inspection_id).status)
     for persona in ["outsider", "director", "other_director", "analyst"]:
         assert _client_for(client, people[persona]).post(url, {"version": 1}).status_code == 404, persona
-    if name not in ("casework:submit", "casework:reply"):  # the assigned inspector's own actions
+    # The assigned inspector's own actions; team members may generate the letter and retry its job.
+    if name not in ("casework:submit", "casework:reply", "documents:request_letter", "documents:retry"):
         assert _client_for(client, people["inspector"]).post(url, {"version": 1}).status_code == 403
     after = (CaseReview.objects.get(pk=review.pk).status, Inspection.objects.get(pk=review.inspection_id).status)
     assert after == before

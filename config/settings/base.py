@@ -154,7 +154,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "trackers.tasks.send_action_reminders",
         "schedule": crontab(hour=7, minute=0),  # CELERY_TIMEZONE: Europe/London
     },
+    # Document jobs left queued (the broker was down) or running without a worker are sent again.
+    "documents-sweep-jobs": {"task": "documents.sweep_document_jobs", "schedule": timedelta(minutes=1)},
 }
+# Generated documents (documents/tasks.py): a queued job is swept after this long, a running one is
+# taken as lost after DOCUMENT_JOB_RUNNING_TIMEOUT_SECONDS, and failed attempts retry after 5 s, 10 s.
+DOCUMENT_JOB_SWEEP_AFTER_SECONDS = env.int("DOCUMENT_JOB_SWEEP_AFTER_SECONDS", default=300)
+DOCUMENT_JOB_RUNNING_TIMEOUT_SECONDS = env.int("DOCUMENT_JOB_RUNNING_TIMEOUT_SECONDS", default=600)
+DOCUMENT_JOB_RETRY_BACKOFF_SECONDS = env.int("DOCUMENT_JOB_RETRY_BACKOFF_SECONDS", default=5)
 
 # Email: EMAIL_URL (django-environ, e.g. smtp+tls://user:password@smtp.example.com:587), or the console
 # by default, which prints each email where the worker logs. DEFAULT_FROM_EMAIL is the sender.
