@@ -259,6 +259,7 @@ TRACKER_KEEPER = {"inspector": 403, "lead": 403, "director": 200, "admin": 403}
 TRACKER_ROUTES = {
     "trackers:tracker": ("GET", TRACKER_READERS),
     "trackers:recommendation": ("GET", TRACKER_READERS),
+    "trackers:download": ("GET", TRACKER_READERS),
     "trackers:follow_up": ("GET", {"inspector": 200, "lead": 200, "director": 403, "admin": 200}),
     "trackers:response": ("POST", TRACKER_KEEPER),
     "trackers:action_add": ("POST", TRACKER_KEEPER),
@@ -296,7 +297,9 @@ def test_each_action_plan_route_answers_each_role_as_it_should(client, people, t
     kwargs = {"region": "south-west", "reference": recommendation.inspection.reference, "order": 1}
     if name in ("trackers:action_update", "trackers:note_add"):
         kwargs["number"] = 1
-    url = reverse(name, kwargs={"region": "south-west"} if name == "trackers:tracker" else kwargs)
+    if name in ("trackers:tracker", "trackers:download"):
+        kwargs = {"region": "south-west", **({"fmt": "xlsx"} if name == "trackers:download" else {})}
+    url = reverse(name, kwargs=kwargs)
 
     def state():
         return (

@@ -278,6 +278,18 @@ def test_the_csv_has_the_same_columns_and_rows(exported):
     assert first["Progress notes"] == '\'=HYPERLINK("http://evil.example","x") (02/01/2025)'
 
 
+def test_the_tracker_page_offers_both_files_to_download(client, exported, director, other_director):
+    client.force_login(director)
+    response = client.get(reverse("trackers:download", kwargs={"region": "south-west", "fmt": "csv"}))
+    assert response["Content-Disposition"].startswith('attachment; filename="south-west-action-plan-')
+    assert response.content == tracker_csv(region=exported)
+    xlsx = client.get(reverse("trackers:download", kwargs={"region": "south-west", "fmt": "xlsx"}))
+    assert load_workbook(io.BytesIO(xlsx.content)).active.max_row == 4
+    assert client.get(reverse("trackers:download", kwargs={"region": "south-west", "fmt": "pdf"})).status_code == 404
+    client.force_login(other_director)
+    assert client.get(reverse("trackers:download", kwargs={"region": "south-west", "fmt": "csv"})).status_code == 404
+
+
 # Reminders
 
 
@@ -325,3 +337,22 @@ def test_the_beat_task_sends_todays_reminders_once(recommendation, director, set
     schedule = settings.CELERY_BEAT_SCHEDULE["trackers-action-reminders"]
     assert schedule["task"] == "trackers.tasks.send_action_reminders"
     assert (schedule["schedule"].hour, schedule["schedule"].minute) == ({7}, {0})
+
+
+# The demo
+
+
+@pytest.mark.django_db
+def test_the_demo_holds_the_south_wests_plan_and_a_second_load_adds_nothing():
+    from demo.loader import demo_load
+    from regions.models import Region
+
+    demo_load()
+    counts = (RecommendationResponse.objects.count(), Action.objects.count(), ProgressNote.objects.count())
+    assert counts[0] == 33 == Recommendation.objects.filter(inspection__pdu__region__slug="south-west").count()
+    assert Action.objects.filter(status="complete").exists()
+    tracker = region_tracker(region=Region.objects.get(slug="south-west"), today=TODAY)
+    assert tracker.recommendation_count == 33 and tracker.overdue
+    second = demo_load()
+    assert (RecommendationResponse.objects.count(), Action.objects.count(), ProgressNote.objects.count()) == counts
+    assert not second.created["Actions"]

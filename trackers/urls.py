@@ -8,6 +8,7 @@ recommendation = "<slug:region>/<str:reference>/<int:order>/"
 action = recommendation + "actions/<int:number>/"
 urlpatterns = [
     path("<slug:region>/", views.tracker, name="tracker"),
+    path("<slug:region>/download/<str:fmt>/", views.download, name="download"),
     path(recommendation, views.recommendation, name="recommendation"),
     path(recommendation + "response/", views.response, name="response"),
     path(recommendation + "actions/", views.action_add, name="action_add"),

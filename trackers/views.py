@@ -21,9 +21,16 @@ from regions.models import Region
 
 from . import services
 from .access import can_follow_up, can_maintain, recommendation_for, region_for, tracked_inspections
+from .export import tracker_csv, tracker_xlsx
 from .forms import ActionForm, ActionStatusForm, FollowUpForm, ProgressNoteForm, ResponseForm, add_service_errors
 from .models import RAG_DEFINITIONS, Action, RecommendationResponse
 from .selectors import recommendation_row, region_tracker, tracker_recommendations
+
+# The direct download, for a small region; the documents app's jobs produce the same files as Celery tasks.
+DOWNLOADS = {
+    "xlsx": (tracker_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": (tracker_csv, "text/csv; charset=utf-8"),
+}
 
 
 def _rag_definitions() -> list[tuple[str, str, str]]:
@@ -113,6 +120,18 @@ def tracker(request: HttpRequest, region: str) -> HttpResponse:
             "rag_definitions": _rag_definitions(),
         },
     )
+
+
+@require_GET
+def download(request: HttpRequest, region: str, fmt: str) -> HttpResponse:
+    found = region_for(request.user, region)
+    if fmt not in DOWNLOADS:
+        raise Http404("No such format")
+    render_file, content_type = DOWNLOADS[fmt]
+    response = HttpResponse(render_file(region=found), content_type=content_type)
+    name = f"{found.slug}-action-plan-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_GET
