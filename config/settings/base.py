@@ -187,5 +187,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # pgserver logs every process exit at INFO, and axes every successful sign-in: only
     # their warnings are worth reading (axes logs failed sign-ins at WARNING).
-    "loggers": {"pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # WeasyPrint and fontTools log every layout step at INFO: only their warnings are worth reading.
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
