@@ -149,3 +149,26 @@ def resolve_figures(text: str, *, inspection_ids: list[int]) -> str:
         return render(token, found[code])
 
     return _BRACKETED.sub(replace, text)
+
+
+def resolve_many(texts: list[str], *, inspection_ids: list[int]) -> list[str]:
+    """Several texts resolved together (a letter's findings): one query for all their tokens.
+
+    FigureError (a ValueError) naming the first bad token of any text.
+    """
+    tokens = [parse_tokens(text) for text in texts]
+    codes = {t.question_code for found in tokens for t in found}
+    if not codes:
+        return list(texts)
+    try:
+        found = findings_for(codes, inspection_ids=inspection_ids)
+    except FigureError:
+        for text in texts:
+            check_figures(text)
+        raise
+
+    def replace(match: re.Match) -> str:
+        kind, code, answer = _TOKEN.match(match.group(1)).groups()
+        return render(Token(kind.lower(), code, answer.lower()), found[code])
+
+    return [_BRACKETED.sub(replace, text) if mine else text for text, mine in zip(texts, tokens, strict=True)]

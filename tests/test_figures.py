@@ -8,7 +8,15 @@ from django.test import TestCase
 
 from casework.models import CaseReview
 from inspections.models import Inspection
-from ratings.figures import FigureError, check_figures, figure_value, parse_tokens, resolve_figures, token_text
+from ratings.figures import (
+    FigureError,
+    check_figures,
+    figure_value,
+    parse_tokens,
+    resolve_figures,
+    resolve_many,
+    token_text,
+)
 
 REFERENCES = ["SW-SOM-2023", "SW-DOR-2023", "SW-BSG-2023"]
 
@@ -44,6 +52,16 @@ class FiguresAgainstTheDemoTests(TestCase):
             "in 59 out of 109 relevant cases, in 48 out of 152 relevant cases, 52 per cent (82), "
             "in 50 out of 109 relevant cases"
         )
+
+    def test_many_texts_are_resolved_in_one_query(self):
+        texts = ["[[figure 2.2.3.e no]]", "No figure.", "[[percent 2.4.2.a yes]] and [[figure C.1 yes]]"]
+        with self.assertNumQueries(1):
+            resolved = resolve_many(texts, inspection_ids=self.ids)
+        assert resolved == [
+            "in 59 out of 109 relevant cases",
+            "No figure.",
+            "52 per cent (82) and in 48 out of 152 relevant cases",
+        ]
 
     def test_text_without_tokens_is_returned_unchanged_without_a_query(self):
         with self.assertNumQueries(0):

@@ -273,6 +273,7 @@ def test_the_composer_saves_the_letter_details_and_findings(client, letter, lead
     assert events[0].pgh_context.metadata["reason"] == "regional letter south-west-2024: finding added under Leadership"
     page = client.get(url).content.decode()
     assert "Enquiries were made [[figure 2.2.3.e yes]]." in page and "Key strengths" in page
+    assert "Reads now: Enquiries were made in 0 out of 0 relevant cases." in page
 
     edit = reverse("web:regional_finding_edit", args=[letter.slug, finding.pk])
     assert client.post(edit, {"heading": "staff", "kind": "improvement", "text": "Fewer staff"}).status_code == 302

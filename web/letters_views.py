@@ -39,7 +39,7 @@ from inspections.regional import (
     review_inspection_ids,
     reviews_visible_to,
 )
-from ratings.figures import FigureError, figure_value, token_text
+from ratings.figures import FigureError, figure_value, resolve_many, token_text
 
 from .letters_forms import FigurePickerForm, FindingForm, LetterDetailsForm, RecommendationForm, ReviewStartForm
 
@@ -168,14 +168,18 @@ def _review_url(review: RegionalReview, anchor: str = "") -> str:
     return reverse("web:regional_review", kwargs={"slug": review.slug}) + (f"#{anchor}" if anchor else "")
 
 
-def _generate_url(review: RegionalReview) -> str:
-    """H's generate page for this letter when it exists, else the documents list (or nothing yet)."""
-    for name, kwargs in (("documents:generate_letter", {"slug": review.slug}), ("documents:list", {})):
-        try:
-            return reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return "/documents/"
+def _generate_links(review: RegionalReview) -> dict:
+    """Where the composer's "Generate the letter" section points: the documents app's request (a POST
+    taking format=docx|pdf) and its list of letters and jobs, when they are installed."""
+    try:
+        action = reverse("documents:request_letter", kwargs={"slug": review.slug})
+    except NoReverseMatch:
+        action = None
+    try:
+        documents = reverse("documents:letters")
+    except NoReverseMatch:
+        documents = "/documents/"
+    return {"generate_action": action, "documents_url": documents}
 
 
 @require_GET
@@ -278,6 +282,12 @@ def regional_review(request: HttpRequest, slug: str) -> HttpResponse:
             (details if details.is_bound else finding_form).add_error(None, refusal_message(refused))
     ids = review_inspection_ids(review)
     findings = list(RegionalFinding.objects.filter(review=review).order_by("order"))
+    try:  # each finding with figures also shows how it reads now: one query for all of them
+        readings = resolve_many([f.text for f in findings], inspection_ids=ids)
+    except FigureError:
+        readings = [f.text for f in findings]
+    for finding, reading in zip(findings, readings, strict=True):
+        finding.reading = reading if reading != finding.text else None
     error_form = details if details.errors else finding_form if finding_form.errors else None
     context = {
         "review": review,
@@ -288,7 +298,7 @@ def regional_review(request: HttpRequest, slug: str) -> HttpResponse:
         "error_form": error_form,
         "sections": _sections(review, findings),
         "finding_count": len(findings),
-        "generate_url": _generate_url(review),
+        **_generate_links(review),
         **_picker(request, review, ids),
     }
     if error_form is None and context["picker"].errors:
