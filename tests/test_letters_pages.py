@@ -1,9 +1,13 @@
 """Recommendations and regional letters as pages: who sees and changes what, the services and their history."""
 
 import datetime
+import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import TestCase
 from django.urls import reverse
 
 from inspections.errors import Refused
@@ -353,3 +357,36 @@ def test_readers_read_the_letter_and_cannot_change_it(
     client.force_login(outside_inspector)
     assert client.get(url).status_code == 404
     assert RegionalFinding.objects.count() == 1
+
+
+class DemoComposerTests(TestCase):
+    """The demo's South West letter in the composer, as its lead sees it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_demo", stdout=io.StringIO())
+
+    def test_the_demo_lead_composes_the_south_west_letter_with_live_figures(self):
+        from accounts.models import User
+
+        lead = User.objects.get(email="lead@demo.test")
+        self.client.force_login(lead)
+        url = reverse("web:regional_review", args=["south-west-2023"])
+        response = self.client.get(url, {"question": "2.2.3.e", "answer": "no", "kind": "figure"})
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "[[figure 2.2.3.e no]]" in page and "in 59 out of 109 relevant cases" in page
+        assert "Dear Angela," in page and "Justin Russell" in page
+        assert (
+            len(re.findall(r'id="finding-\d+"', page))
+            == RegionalFinding.objects.filter(review__slug="south-west-2023").count()
+        )
+        page = self.client.get(url, {"question": "C.1", "answer": "yes", "kind": "figure"}).content.decode()
+        assert "in 48 out of 152 relevant cases" in page
+        page = self.client.get(url, {"question": "2.4.2.a", "answer": "yes", "kind": "percent"}).content.decode()
+        assert "52 per cent (82)" in page
+        # The director of the South West reads the letter; London's does not see it.
+        self.client.force_login(User.objects.get(email="director.southwest@demo.test"))
+        assert self.client.get(url).status_code == 200
+        self.client.force_login(User.objects.get(email="director.london@demo.test"))
+        assert self.client.get(url).status_code == 404
