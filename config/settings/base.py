@@ -159,9 +159,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # Generated documents (documents/tasks.py): a queued job is swept after this long, a running one is
 # taken as lost after DOCUMENT_JOB_RUNNING_TIMEOUT_SECONDS, and failed attempts retry after 5 s, 10 s.
-DOCUMENT_JOB_SWEEP_AFTER_SECONDS = env.int("DOCUMENT_JOB_SWEEP_AFTER_SECONDS", default=300)
-DOCUMENT_JOB_RUNNING_TIMEOUT_SECONDS = env.int("DOCUMENT_JOB_RUNNING_TIMEOUT_SECONDS", default=600)
-DOCUMENT_JOB_RETRY_BACKOFF_SECONDS = env.int("DOCUMENT_JOB_RETRY_BACKOFF_SECONDS", default=5)
+DOCUMENT_JOB_SWEEP_AFTER_SECONDS = 300
+DOCUMENT_JOB_RUNNING_TIMEOUT_SECONDS = 600
+DOCUMENT_JOB_RETRY_BACKOFF_SECONDS = 5
 
 # Email: EMAIL_URL (django-environ, e.g. smtp+tls://user:password@smtp.example.com:587), or the console
 # by default, which prints each email where the worker logs. DEFAULT_FROM_EMAIL is the sender.
