@@ -56,6 +56,18 @@ def _wait(job, seconds=60):
     raise AssertionError(f"job {job.pk} still {job.status} after {seconds} s")
 
 
+def _wait_sweeping(job, seconds=90):
+    """Wait as a user would with the beat running: a job still queued after 15 s is swept again."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            return job
+        tasks.sweep_document_jobs(older_than_seconds=15)
+        time.sleep(0.2)
+    raise AssertionError(f"job {job.pk} still {job.status} after {seconds} s")
+
+
 def _use_broker(url):
     """Point the app's producer at another broker (the connection pools are rebuilt on next use)."""
     app.conf.broker_url = url
@@ -124,3 +136,28 @@ def test_a_request_while_the_broker_is_unreachable_stays_queued_and_the_sweep_de
     assert job.status == DocumentJob.Status.DONE and job.attempts == 1
     assert len(list((media / "documents").iterdir())) == 1
     assert tasks.sweep_document_jobs(older_than_seconds=0) == 0  # nothing left to deliver
+
+
+def test_the_worker_makes_the_pdf_letter_and_the_xlsx_tracker_with_the_engines_figures(demo, worker, media, tmp_path):
+    """The other two formats, through the same job rows and the real worker, parsed back."""
+    import openpyxl
+    from pypdf import PdfReader
+
+    from documents.services import document_request
+
+    lead = User.objects.get(email="lead@demo.test")
+    director = User.objects.get(email="director.southwest@demo.test")
+    letter = _wait_sweeping(document_request(kind="letter", fmt="pdf", params={"review": demo.slug}, by=lead))
+    assert letter.status == DocumentJob.Status.DONE, letter.error
+    text = " ".join(page.extract_text() for page in PdfReader(letter.file.path).pages)
+    text = " ".join(text.split())
+    for pdu, (score, overall) in EXPECTED.items():
+        assert pdu in text and score in text and overall in text, pdu
+    print(f"\nPDF letter, task start to file stored: {letter.duration_seconds:.3f} s")
+
+    tracker = _wait_sweeping(document_request(kind="tracker", fmt="xlsx", params={"region": "south-west"}, by=director))
+    assert tracker.status == DocumentJob.Status.DONE, tracker.error
+    sheet = openpyxl.load_workbook(tracker.file.path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert sheet.freeze_panes == "A2" and len(rows) > 33
+    print(f"XLSX tracker, task start to file stored: {tracker.duration_seconds:.3f} s")
