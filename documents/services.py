@@ -17,9 +17,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from inspections.access import inspections_visible_to
 from inspections.errors import Refused
 from inspections.models import Inspection, RegionalReview, TeamMember
+from inspections.regional import reviews_visible_to as regional_reviews_visible_to
 from regions.models import Region
 
 from .models import DocumentJob
@@ -33,16 +33,12 @@ FORMATS = {DocumentJob.Kind.LETTER: {"docx", "pdf"}, DocumentJob.Kind.TRACKER: {
 
 
 def reviews_visible_to(user: User) -> QuerySet[RegionalReview]:
-    """The regional reviews whose letter the user may generate: leads and inspectors on the team of
-    one of the review's inspections, and administrators."""
-    reviews = RegionalReview.objects.select_related("region")
-    if not user.is_authenticated or not user.is_active:
-        return reviews.none()
-    if user.is_administrator:
-        return reviews
-    if user.role in (User.Role.INSPECTOR, User.Role.LEAD_INSPECTOR):
-        return reviews.filter(inspections__in=inspections_visible_to(user)).distinct()
-    return reviews.none()
+    """The regional reviews whose letter the user may generate: those the team of one of its
+    inspections (and administrators) see (`inspections.regional`); a director reads the letter, not
+    its drafts."""
+    if user.is_authenticated and user.role == User.Role.REGIONAL_DIRECTOR and not user.is_administrator:
+        return RegionalReview.objects.none()
+    return regional_reviews_visible_to(user).select_related("region")
 
 
 def can_request_letter(user: User, review: RegionalReview) -> bool:
