@@ -71,8 +71,12 @@ def addressee_heading(pdu_name: str, region_name: str, addressee: str) -> str:
 
 
 def review_inspections(review: RegionalReview, references: list[str] | None = None) -> list[Inspection]:
-    """The review's inspections in the letter's order (the order they were linked), optionally narrowed."""
-    links = RegionalReview.inspections.through.objects.filter(regionalreview=review).order_by("id")
+    """The review's inspections in the letter's order, the order they were inspected (as the seed lists
+    Somerset, Dorset, then Bristol and South Gloucestershire), optionally narrowed. Not the order they
+    were linked: Django adds many-to-many links from a set, so that order is not kept."""
+    links = RegionalReview.inspections.through.objects.filter(regionalreview=review).order_by(
+        "inspection__fieldwork_start", "inspection__reference"
+    )
     inspections = [link.inspection for link in links.select_related("inspection__pdu__region", "inspection__framework")]
     if references:
         wanted = set(references)
