@@ -19,7 +19,7 @@ from inspections.access import can_view_case_data, inspection_for, is_lead_on
 from inspections.choices import AnswerValue
 from inspections.errors import Refused
 from inspections.models import Inspection, Question
-from inspections.refusals import refusal_message
+from inspections.refusals import errors_onto_form, refusal_message
 
 from . import double_marking
 from .access import case_review_for, case_reviews_visible_to
@@ -174,9 +174,7 @@ def second_review(request: HttpRequest, reference: str, case_reference: str) -> 
             except Refused as refused:
                 form.add_error(None, refusal_message(refused))
             except ValidationError as error:
-                for code, texts in error.message_dict.items():
-                    name = ANSWER_PREFIX + code
-                    form.add_error(name if name in form.fields else None, texts)
+                errors_onto_form(form, error, prefix=ANSWER_PREFIX)
             else:
                 if "submit" in request.POST:
                     messages.success(request, f"Second review of {review.case_reference} submitted")
@@ -290,8 +288,7 @@ def resolve(request: HttpRequest, reference: str, case_reference: str) -> HttpRe
         except Refused as refused:
             form.add_error(None, refusal_message(refused))
         except ValidationError as error:
-            for key, texts in error.message_dict.items():
-                form.add_error(key if key in form.fields else None, texts)
+            errors_onto_form(form, error)
         else:
             messages.success(request, f"{question.code} in {review.case_reference} resolved")
             return redirect(reverse("casework:moderation", kwargs={"reference": reference}) + "#disagreements")

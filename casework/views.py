@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from inspections.access import can_view_case_data, inspection_for, is_lead_on
 from inspections.errors import Refused
-from inspections.refusals import refusal_message
+from inspections.refusals import errors_onto_form, refusal_message
 
 from . import inspector_views, services
 from .access import can_change_case_review, case_review_for
@@ -33,18 +33,6 @@ def _review_url(review: CaseReview, name: str = "case_review", **kwargs) -> str:
         f"casework:{name}",
         kwargs={"reference": review.inspection.reference, "case_reference": review.case_reference, **kwargs},
     )
-
-
-def _form_errors(form, error: ValidationError, prefix: str = "") -> None:
-    """Attach a service's ValidationError to the form fields it names, or to the form."""
-    if hasattr(error, "error_dict"):
-        for key, messages_ in error.message_dict.items():
-            field = f"{prefix}{key}" if f"{prefix}{key}" in form.fields else (key if key in form.fields else None)
-            for message in messages_:
-                form.add_error(field, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _stale_response(request, template: str, context: dict, error: services.StaleEdit, form) -> HttpResponse:
@@ -105,7 +93,7 @@ def case_details(request: HttpRequest, reference: str, case_reference: str) -> H
                 else:
                     form.add_error(None, refusal_message(refused))
             except ValidationError as error:
-                _form_errors(form, error)
+                errors_onto_form(form, error)
             else:
                 messages.success(request, "Case details saved")
                 return redirect(_review_url(review))
@@ -160,7 +148,7 @@ def section(request: HttpRequest, reference: str, case_reference: str, slug: str
                     return JsonResponse({"saved": False, "message": message}, status=409)
                 form.add_error(None, message)
             except ValidationError as error:
-                _form_errors(form, error, prefix=ANSWER_PREFIX)
+                errors_onto_form(form, error, prefix=ANSWER_PREFIX)
             else:
                 if autosave:
                     return JsonResponse({"saved": True, "version": saved.version})
@@ -275,7 +263,7 @@ def reassign(request: HttpRequest, reference: str, case_reference: str) -> HttpR
                 review=review, to=form.cleaned_data["inspector"], by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_onto_form(form, error)
         except Refused as refused:
             form.add_error(None, refusal_message(refused))
         else:
@@ -313,7 +301,7 @@ def new_case(request: HttpRequest, reference: str) -> HttpResponse:
                 court_report=data["court_report"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_onto_form(form, error)
         except Refused as refused:
             form.add_error(None, refusal_message(refused))
         else:

@@ -8,7 +8,7 @@ they can see what is wrong and what to do; each view only chooses where that mes
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from .errors import Refused
 
@@ -21,3 +21,19 @@ def refusal_message(refused: Refused) -> str:
     if refused.code in FORBIDDEN:
         raise PermissionDenied(refused.message) from refused
     return refused.message
+
+
+def errors_onto_form(form, error: ValidationError, *, prefix: str = "", fields: dict[str, str] | None = None) -> None:
+    """Put a service's ValidationError on the form field it names, or else on the whole form.
+
+    A key names a field as it is (`reason`) or with the form's `prefix` (`answer-2.2.1`); an error
+    without a field goes where `fields` maps its code, or on the whole form.
+    """
+    if hasattr(error, "error_dict"):
+        for key, texts in error.message_dict.items():
+            name = next((n for n in (f"{prefix}{key}", key) if n in form.fields), None)
+            for text in texts:
+                form.add_error(name, text)
+        return
+    for item in error.error_list:
+        form.add_error((fields or {}).get(item.code), " ".join(item.messages))

@@ -20,7 +20,7 @@ from inspections.access import inspection_for, is_lead_on
 from inspections.errors import Refused
 from inspections.locking import inspection_relock, inspection_unlock
 from inspections.models import Inspection, OrganisationalJudgement, Standard
-from inspections.refusals import refusal_message
+from inspections.refusals import errors_onto_form, refusal_message
 from inspections.selectors import lock_events
 from inspections.services import ADVANCE_TO, organisational_judgement_record
 
@@ -57,17 +57,6 @@ def _displayed(inspection: Inspection, *, can_change: bool) -> DisplayedRatings:
     # A lead correcting an unlocked, published inspection works on the live ratings;
     # everyone else reads what was published until it is republished.
     return inspection_ratings_for_display(inspection, live=can_change and inspection.is_published)
-
-
-def _form_errors(form, error: ValidationError, fields: dict[str, str] | None = None) -> None:
-    """Put a service's refusal on the field it is about, or on the whole form."""
-    if hasattr(error, "error_dict"):
-        for key, texts in error.message_dict.items():
-            for text in texts:
-                form.add_error(key if key in form.fields else None, text)
-        return
-    for item in error.error_list:
-        form.add_error((fields or {}).get(item.code), " ".join(item.messages))
 
 
 def _explanation(displayed: DisplayedRatings) -> InspectionExplanation | None:
@@ -139,7 +128,7 @@ def judgement(request: HttpRequest, reference: str, code: str) -> HttpResponse:
             except Refused as refused:
                 form.add_error(None, refusal_message(refused))
             except ValidationError as error:
-                _form_errors(form, error)
+                errors_onto_form(form, error)
             else:
                 messages.success(request, f"Judgement on {standard.code} {standard.title} saved")
                 return redirect(_ratings_url(inspection) + f"#standard-{standard.code}")
@@ -179,7 +168,7 @@ def override(request: HttpRequest, reference: str, code: str) -> HttpResponse:
             except Refused as refused:
                 form.add_error(None, refusal_message(refused))
             except ValidationError as error:
-                _form_errors(form, error, OVERRIDE_ERROR_FIELDS)
+                errors_onto_form(form, error, fields=OVERRIDE_ERROR_FIELDS)
             else:
                 messages.success(request, f"The ratings panel's decision on {standard.code} {standard.title} saved")
                 return redirect(_ratings_url(inspection) + f"#standard-{standard.code}")
@@ -292,7 +281,7 @@ def unlock(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             inspection_unlock(inspection=inspection, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_onto_form(form, error)
         except Refused as refused:
             form.add_error(None, refusal_message(refused))
         else:

@@ -104,14 +104,3 @@ class FollowUpForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
-
-
-def add_service_errors(form: forms.Form, error) -> None:
-    """Put a service's ValidationError on the form's fields, or on the whole form."""
-    if hasattr(error, "error_dict"):
-        for key, texts in error.message_dict.items():
-            for text in texts:
-                form.add_error(key if key in form.fields else None, text)
-    else:
-        for text in error.messages:
-            form.add_error(None, text)

@@ -16,13 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from inspections.errors import Refused
 from inspections.models import Recommendation, Standard
-from inspections.refusals import refusal_message
+from inspections.refusals import errors_onto_form, refusal_message
 from regions.models import Region
 
 from . import services
 from .access import can_follow_up, can_maintain, recommendation_for, region_for, tracked_inspections
 from .export import tracker_csv, tracker_xlsx
-from .forms import ActionForm, ActionStatusForm, FollowUpForm, ProgressNoteForm, ResponseForm, add_service_errors
+from .forms import ActionForm, ActionStatusForm, FollowUpForm, ProgressNoteForm, ResponseForm
 from .models import RAG_DEFINITIONS, Action, RecommendationResponse
 from .selectors import recommendation_row, region_tracker, tracker_recommendations
 
@@ -154,7 +154,7 @@ def _run(form, call) -> bool:
     try:
         call(form.cleaned_data)
     except ValidationError as error:
-        add_service_errors(form, error)
+        errors_onto_form(form, error)
     except Refused as refused:
         form.add_error(None, refusal_message(refused))
     return not form.errors

@@ -24,7 +24,7 @@ from inspections.recommendations import (
     recommendation_move,
     recommendation_update,
 )
-from inspections.refusals import refusal_message
+from inspections.refusals import errors_onto_form, refusal_message
 from inspections.regional import (
     can_edit_review,
     can_start_review,
@@ -42,17 +42,6 @@ from inspections.regional import (
 from ratings.figures import FigureError, figure_value, resolve_many, token_text
 
 from .letters_forms import FigurePickerForm, FindingForm, LetterDetailsForm, RecommendationForm, ReviewStartForm
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for key, texts in error.message_dict.items():
-            for text in texts:
-                form.add_error(key if key in form.fields else None, text)
-    else:
-        for text in error.messages:
-            form.add_error(None, text)
-
 
 # Recommendations ------------------------------------------------------------------------
 
@@ -105,7 +94,7 @@ def _recommendation_form_page(request, inspection, recommendation=None) -> HttpR
                 messages.success(request, f"Recommendation {recommendation.order} saved")
             return redirect(_recommendations_url(inspection))
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_onto_form(form, error)
         except Refused as refused:
             form.add_error(None, refusal_message(refused))
     return render(
@@ -211,7 +200,7 @@ def regional_review_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Regional letter started")
             return redirect(_review_url(review))
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_onto_form(form, error)
         except Refused as refused:
             form.add_error(None, refusal_message(refused))
     return render(request, "letters/review_new.html", {"form": form})
@@ -277,7 +266,7 @@ def regional_review(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, f"Finding added under {finding.get_heading_display()}")
                 return redirect(_review_url(review, f"finding-{finding.pk}"))
         except ValidationError as error:
-            _form_errors(details if details.is_bound else finding_form, error)
+            errors_onto_form(details if details.is_bound else finding_form, error)
         except Refused as refused:
             (details if details.is_bound else finding_form).add_error(None, refusal_message(refused))
     ids = review_inspection_ids(review)
@@ -333,7 +322,7 @@ def regional_finding_edit(request: HttpRequest, slug: str, pk: int) -> HttpRespo
             messages.success(request, "Finding saved")
             return redirect(_review_url(finding.review, f"finding-{finding.pk}"))
         except ValidationError as error:
-            _form_errors(form, error)
+            errors_onto_form(form, error)
         except Refused as refused:
             form.add_error(None, refusal_message(refused))
     return render(request, "letters/finding_form.html", {"review": finding.review, "finding": finding, "form": form})
