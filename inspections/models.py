@@ -202,6 +202,9 @@ class Inspection(models.Model):
     published_on = models.DateField(null=True, blank=True)
     # Set while a lead has unlocked a published inspection to correct it; see LockEvent.
     unlocked_at = models.DateTimeField(null=True, blank=True)
+    # Generated for trying the national view and trends (`load_demo --national`), never real:
+    # every page that shows one says so.
+    synthetic = models.BooleanField(default=False, help_text="Generated demonstration data, not a real inspection")
     team = models.ManyToManyField(settings.AUTH_USER_MODEL, through="TeamMember", related_name="inspections")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
