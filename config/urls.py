@@ -13,6 +13,8 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     # /trackers/<region>/…: the region's action plan against the recommendations.
     path("trackers/", include("trackers.urls")),
+    # /regions/<region>/ and /national/: the dashboards, their CSVs and the cases behind their counts.
+    path("", include("dashboards.urls")),
     path("admin/", admin.site.urls),
 ]
 

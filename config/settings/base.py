@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ratings",
     "trackers",
     "documents",
+    "dashboards",
     "demo",
 ]
 
@@ -137,6 +138,10 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 # With JavaScript on, pages warn this long before the session expires (static/js/session-timeout.js).
 SESSION_TIMEOUT_WARNING_SECONDS = env.int("SESSION_TIMEOUT_WARNING_SECONDS", default=120)
+
+# Dashboards: a group of fewer cases than this is shown as "fewer than N" (and "[c]" in CSV),
+# never as a count or percentage, so that no one can be recognised from it.
+DASHBOARD_SMALL_NUMBER_THRESHOLD = env.int("DASHBOARD_SMALL_NUMBER_THRESHOLD", default=10)
 
 # Celery: a real broker when REDIS_URL is set; otherwise tasks run in-process,
 # so `make run` needs nothing but Python.

@@ -1,0 +1,156 @@
+"""Server-rendered SVG charts: readable without JavaScript, in the page and in a PDF alike.
+
+Each chart is an `<svg role="img">` with a title and a written summary (its
+accessible name and description), a text label on every bar and point, and
+threshold lines named in words, so nothing is said by colour alone. The charts
+are narrow by design (400 units wide, labels on their own line above each bar)
+so that they scale down to a 390-pixel phone screen without overlapping text.
+The data of each chart is a `Table` shown beside it and downloadable as CSV.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH = 400
+PLOT = 300  # the bars' full length; the rest of the width holds the value labels
+ROW = 40
+FONT = 'font-family="Arial, sans-serif"'
+INK = "#0b0c0c"
+BAR = "#1d70b8"
+MUTED = "#505a5f"
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float | None  # None: nothing to draw (no relevant cases, or suppressed)
+    text: str  # the value in words, always shown: "41.5% (22 out of 53)"
+    heading: str = ""  # starts a group of bars, e.g. a standard's name
+
+
+@dataclass(frozen=True)
+class Threshold:
+    value: float
+    label: str  # "50%": the band names are in the chart's summary
+
+
+@dataclass
+class BarChart:
+    title: str
+    summary: str
+    bars: list[Bar]
+    maximum: float = 100.0  # the value a full-length bar stands for
+    thresholds: list[Threshold] = field(default_factory=list)
+
+    def svg(self) -> SafeString:
+        return bar_chart_svg(self)
+
+
+def _text(x: float, y: float, text: str, *, size: int = 13, bold: bool = False, anchor: str = "start", fill=INK):
+    weight = ' font-weight="bold"' if bold else ""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" {FONT} font-size="{size}"{weight} text-anchor="{anchor}" '
+        f'fill="{fill}">{escape(text)}</text>'
+    )
+
+
+def _frame(height: float, title: str, summary: str, body: list[str]) -> SafeString:
+    n = next(_ids)
+    return mark_safe(
+        f'<svg class="app-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0f}" '
+        f'width="100%" style="max-width:{WIDTH * 1.6:.0f}px" role="img" '
+        f'aria-labelledby="chart-{n}-title chart-{n}-desc" focusable="false">'
+        f'<title id="chart-{n}-title">{escape(title)}</title><desc id="chart-{n}-desc">{escape(summary)}</desc>'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def bar_chart_svg(chart: BarChart) -> SafeString:
+    body: list[str] = []
+    y = 22.0 if chart.thresholds else 4.0
+    top = y
+    for bar in chart.bars:
+        if bar.heading:
+            y += 18
+            body.append(_text(0, y, bar.heading, size=14, bold=True))
+            y += 6
+        body.append(_text(0, y + 14, bar.label))
+        bar_y = y + 20
+        length = 0.0 if bar.value is None else max(0.0, min(bar.value / chart.maximum, 1.0)) * PLOT
+        # A faint track shows the full scale, so a short bar reads as short and not as missing.
+        body.append(f'<rect x="0" y="{bar_y:.1f}" width="{PLOT}" height="14" fill="#f3f2f1"/>')
+        if length:
+            body.append(f'<rect x="0" y="{bar_y:.1f}" width="{length:.1f}" height="14" fill="{BAR}"/>')
+        body.append(_text(PLOT + 6, bar_y + 12, bar.text, size=12))
+        y += ROW
+    bottom = y + 2
+    for threshold in chart.thresholds:
+        x = threshold.value / chart.maximum * PLOT
+        body.append(
+            f'<line x1="{x:.1f}" y1="{top - 4:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="{INK}" '
+            'stroke-width="1.5" stroke-dasharray="4 3"/>'
+        )
+        body.append(_text(x, top - 8, threshold.label, size=11, anchor="middle"))
+    return _frame(bottom + 4, chart.title, chart.summary, body)
+
+
+@dataclass(frozen=True)
+class Point:
+    x_label: str  # e.g. the year of fieldwork
+    value: float
+    text: str  # e.g. "8/27"
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: list[Point]
+
+
+@dataclass
+class TrendChart:
+    """One small panel per series (a PDU or a region), sharing the x positions: no legend to decode."""
+
+    title: str
+    summary: str
+    series: list[Series]
+    maximum: float
+
+    def svg(self) -> SafeString:
+        return trend_chart_svg(self)
+
+
+def trend_chart_svg(chart: TrendChart) -> SafeString:
+    columns = sorted({p.x_label for s in chart.series for p in s.points})
+    step = (WIDTH - 40) / max(len(columns), 1)
+    x_of = {label: 20 + step * (i + 0.5) for i, label in enumerate(columns)}
+    panel = 86.0
+    body: list[str] = []
+    y = 0.0
+    for series in chart.series:
+        body.append(_text(0, y + 16, series.label, size=14, bold=True))
+        plot_top, plot_bottom = y + 34, y + 66
+        body.append(
+            f'<line x1="0" y1="{plot_bottom:.1f}" x2="{WIDTH}" y2="{plot_bottom:.1f}" stroke="{MUTED}" '
+            'stroke-width="1"/>'
+        )
+        coordinates = [
+            (x_of[p.x_label], plot_bottom - (p.value / chart.maximum) * (plot_bottom - plot_top), p)
+            for p in series.points
+        ]
+        if len(coordinates) > 1:
+            path = " ".join(f"{x:.1f},{py:.1f}" for x, py, _ in coordinates)
+            body.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="2"/>')
+        for x, py, p in coordinates:
+            body.append(f'<circle cx="{x:.1f}" cy="{py:.1f}" r="4" fill="{BAR}"/>')
+            body.append(_text(x, py - 8, p.text, size=12, bold=True, anchor="middle"))
+            body.append(_text(x, plot_bottom + 15, p.x_label, size=11, anchor="middle", fill=MUTED))
+        y += panel
+    return _frame(max(y, 20), chart.title, chart.summary, body)
