@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/probation_inspections
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run install install-dev migrate demo test lint format bench db-stop clean
+.PHONY: run install install-dev migrate demo demo-national test lint format bench db-stop clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ migrate: install
 demo: migrate
 	DATABASE_URL=$(OWNER_DATABASE_URL) $(PY) manage.py load_demo
 
+# The demo plus the benchmark's synthetic national data (twelve regions, 2019-2023), once. As the
+# owner: the generator skips the per-row triggers (session_replication_role), as only the owner may.
+demo-national: migrate
+	DATABASE_URL=$(OWNER_DATABASE_URL) $(PY) manage.py load_demo --national
+
 run: demo
 	@$(PY) manage.py demo_logins
 	$(PY) manage.py runserver 127.0.0.1:8000
@@ -57,6 +62,7 @@ bench: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.casework
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.imports
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.documents
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.pages
 
 db-stop:
 	$(PY) config/embedded_db.py stop

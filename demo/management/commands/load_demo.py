@@ -3,6 +3,14 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.loader import DemoNotAllowed, demo_load
+from demo.national_load import (
+    DEFAULT_CASES,
+    DEFAULT_PDUS_PER_REGION,
+    NationalNotAllowed,
+    may_generate,
+    national_load,
+    national_loaded,
+)
 
 
 def _lower(name: str) -> str:
@@ -27,8 +35,30 @@ class Command(BaseCommand):
             help="Put the demo's values back where records differ from them (logged; published inspections "
             "are unlocked and relocked with a reason).",
         )
+        parser.add_argument(
+            "--national",
+            action="store_true",
+            help="Then add the benchmark's synthetic national data once: twelve regions, five yearly rounds of "
+            "inspections (2019-2023), marked as synthetic on every page. Needs the tables' owner: "
+            "`make demo-national`.",
+        )
+        # For tests and quick tries: the size of the national data.
+        parser.add_argument(
+            "--pdus-per-region", type=int, default=DEFAULT_PDUS_PER_REGION, help="with --national: PDUs per region"
+        )
+        parser.add_argument(
+            "--cases", type=int, default=DEFAULT_CASES, help="with --national: mean case reviews per inspection (±5)"
+        )
 
-    def handle(self, *args, restore: bool, **options):
+    def handle(self, *args, restore: bool, national: bool, pdus_per_region: int, cases: int, **options):
+        # Refused before anything is written: the national data needs the tables' owner.
+        if national and (pdus_per_region < 1 or cases < 1):
+            raise CommandError("--pdus-per-region and --cases must be at least 1")
+        if national and not national_loaded() and not may_generate():
+            raise CommandError(
+                "load_demo --national needs the tables' owner (it skips the per-row triggers with "
+                "session_replication_role): run `make demo-national`, which loads it as the owner."
+            )
         try:
             summary = demo_load(restore=restore)
         except DemoNotAllowed as error:
@@ -53,3 +83,18 @@ class Command(BaseCommand):
                 "`make demo` loads it as the tables' owner, which dates it to 2023."
             )
         self.stdout.write("Demo contents: " + ", ".join(f"{n} {name}" for name, n in summary.totals.items()) + ".")
+        if national:
+            self._national(pdus_per_region=pdus_per_region, cases=cases)
+
+    def _national(self, *, pdus_per_region: int, cases: int) -> None:
+        try:
+            national = national_load(pdus_per_region=pdus_per_region, cases=cases)
+        except NationalNotAllowed as error:
+            raise CommandError(str(error)) from error
+        if national.already_loaded:
+            self.stdout.write("National data already loaded (synthetic inspections exist): nothing to change.")
+            return
+        self.stdout.write(
+            "Synthetic national data loaded in "
+            f"{national.seconds:.1f} s: " + ", ".join(f"{n:,} {name}" for name, n in national.counts.items()) + "."
+        )
