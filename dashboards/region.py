@@ -171,7 +171,8 @@ class RegionDashboard:
             section.summary.append(
                 "No published inspection in this view for: " + ", ".join(not_inspected) + "."
                 if self.latest
-                else f"No inspection in {self.region.name} has been published in this view yet."
+                else f"No inspection in {self.region.name} has been published in this view yet. "
+                f"Its PDUs: {', '.join(not_inspected)}."
             )
         return section
 

@@ -90,7 +90,9 @@ def _named_routes(patterns=None, namespace=""):
 
 
 def test_every_route_of_the_service_is_in_the_matrix():
-    assert set(_named_routes()) == set(GET_ROUTES) | set(POST_ROUTES) | OPEN_ROUTES | set(TRACKER_ROUTES)
+    assert set(_named_routes()) == set(GET_ROUTES) | set(POST_ROUTES) | OPEN_ROUTES | set(TRACKER_ROUTES) | set(
+        DASHBOARD_ROUTES
+    )
 
 
 @pytest.fixture
@@ -315,3 +317,37 @@ def test_each_action_plan_route_answers_each_role_as_it_should(client, people, t
         expected = 302 if persona == "anonymous" else allowed.get(persona, 404)
         assert status == expected, f"{persona} on {name}: {status}, expected {expected}"
     assert state() == before
+
+
+# The dashboards: a director their own region only, counts only; the inspectorate's staff and
+# analysts every region and the national view; only the staff follow a count to its cases.
+DASHBOARD_READERS = {"inspector": 200, "lead": 200, "outsider": 200, "director": 200, "analyst": 200, "admin": 200}
+DASHBOARD_ROUTES = {
+    "dashboards:region": ("region", DASHBOARD_READERS),
+    "dashboards:region_cases": ("region", {"inspector": 200, "lead": 200, "outsider": 200, "admin": 200}),
+    "dashboards:national": ("none", {**DASHBOARD_READERS, "director": 404}),
+    "dashboards:national_cases": ("none", {"inspector": 200, "lead": 200, "outsider": 200, "admin": 200}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DASHBOARD_ROUTES))
+@pytest.mark.parametrize("csv", [False, True])
+def test_each_dashboard_route_answers_each_role_as_it_should_for_its_own_and_another_region(
+    client, people, tracked_action, other_region, name, csv
+):
+    kind, allowed = DASHBOARD_ROUTES[name]
+    query = {"format": "csv", "table": "findings"} if csv and not name.endswith("_cases") else {}
+    for slug, other in (
+        (tracked_action.response.recommendation.inspection.pdu.region.slug, False),
+        (other_region.slug, True),
+    ):
+        url = reverse(name, kwargs={"slug": slug} if kind == "region" else {})
+        for persona in PERSONAS:
+            client = _client_for(client, people[persona])
+            status = client.get(url, query).status_code
+            expected = 302 if persona == "anonymous" else allowed.get(persona, 404)
+            # The other region's director reads the other region; this region's director does not.
+            if kind == "region" and persona in ("director", "other_director") and expected != 302:
+                mine = (persona == "director") != other
+                expected = allowed.get("director", 404) if mine else 404
+            assert status == expected, f"{persona} on {url} {query}: {status}, expected {expected}"

@@ -102,21 +102,25 @@ def test_an_inspector_with_no_team_is_told_so(client, outside_inspector):
     assert "You are not on the team of any inspection yet" in html
 
 
-def test_a_directors_home_shows_their_regions_published_inspections_with_scores(
+def test_a_directors_home_is_their_region_dashboard_with_published_scores_and_work_in_progress_named_only(
     client, region, director, other_director, inspection
 ):
     publish(inspection)
     InspectionFactory(reference="SW-PLN-2024", pdu=PDUFactory(region=region))  # not published yet
     publish(InspectionFactory(reference="LN-PUB-2024", pdu=PDUFactory(region=other_director.region)))
 
-    html = page(client, director, "/")
-    assert "Published inspections in your region" in html
-    assert "SW-TST-2024" in html
-    assert "SW-PLN-2024" not in html and "LN-PUB-2024" not in html
+    client.force_login(director)
+    assert client.get("/")["Location"] == "/regions/south-west/"
+    html = page(client, director, "/regions/south-west/")
+    assert "SW-TST-2024" in html and "LN-PUB-2024" not in html
     # No judgements or answers yet: the score is not a silent zero.
-    assert "Incomplete" in html
+    assert "No score" in html
+    # Work in progress is named, without its data.
+    assert "Inspections in progress" in html and "SW-PLN-2024, fieldwork" in html
+    html = page(client, director, "/inspections/")
+    assert "SW-TST-2024" in html and "SW-PLN-2024" not in html and "LN-PUB-2024" not in html
 
-    html = page(client, other_director, "/")
+    html = page(client, other_director, "/regions/london/")
     assert "LN-PUB-2024" in html and "SW-TST-2024" not in html
 
 
