@@ -3,7 +3,7 @@
 Each chart is an `<svg role="img">` with a title and a written summary (its
 accessible name and description), a text label on every bar and point, and
 threshold lines named in words, so nothing is said by colour alone. The charts
-are narrow by design (400 units wide, labels on their own line above each bar)
+are narrow by design (400 units wide, labels wrapped on their own lines above each bar)
 so that they scale down to a 390-pixel phone screen without overlapping text.
 The data of each chart is a `Table` shown beside it and downloadable as CSV.
 """
@@ -17,8 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 400
-PLOT = 300  # the bars' full length; the rest of the width holds the value labels
-ROW = 40
+PLOT = WIDTH - 8  # the bars' full length (the last threshold label needs a little room)
 FONT = 'font-family="Arial, sans-serif"'
 INK = "#0b0c0c"
 BAR = "#1d70b8"
@@ -60,6 +59,37 @@ def _text(x: float, y: float, text: str, *, size: int = 13, bold: bool = False, 
     )
 
 
+def wrap(text: str, *, size: int, width: float = WIDTH) -> list[str]:
+    """Lines of at most `width` units: SVG does not wrap text, and a phone has no room to spare.
+
+    Arial's characters average a little over half the font size in width; 0.6 errs on the side
+    of a shorter line.
+    """
+    limit = max(int(width / (size * 0.6)), 10)
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if len(candidate) <= limit or not line:
+            line = candidate
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _lines(y: float, text: str, *, size: int, bold: bool = False) -> tuple[list[str], float]:
+    """Wrapped text from baseline `y`: its elements and the baseline of its last line."""
+    body = []
+    for i, line in enumerate(wrap(text, size=size)):
+        if i:
+            y += size + 3
+        body.append(_text(0, y, line, size=size, bold=bold))
+    return body, y
+
+
 def _frame(height: float, title: str, summary: str, body: list[str]) -> SafeString:
     n = next(_ids)
     return mark_safe(
@@ -73,31 +103,32 @@ def _frame(height: float, title: str, summary: str, body: list[str]) -> SafeStri
 
 
 def bar_chart_svg(chart: BarChart) -> SafeString:
+    """Each bar under its label and value, on one line or wrapped: "2.2.3 (decides): 34.6% (18/52)"."""
     body: list[str] = []
-    y = 22.0 if chart.thresholds else 4.0
+    y = 24.0 if chart.thresholds else 4.0
     top = y
     for bar in chart.bars:
         if bar.heading:
-            y += 18
-            body.append(_text(0, y, bar.heading, size=14, bold=True))
-            y += 6
-        body.append(_text(0, y + 14, bar.label))
-        bar_y = y + 20
+            lines, y = _lines(y + 18, bar.heading, size=14, bold=True)
+            body += lines
+            y += 4
+        lines, y = _lines(y + 15, f"{bar.label}: {bar.text}", size=13)
+        body += lines
+        bar_y = y + 5
         length = 0.0 if bar.value is None else max(0.0, min(bar.value / chart.maximum, 1.0)) * PLOT
         # A faint track shows the full scale, so a short bar reads as short and not as missing.
         body.append(f'<rect x="0" y="{bar_y:.1f}" width="{PLOT}" height="14" fill="#f3f2f1"/>')
         if length:
             body.append(f'<rect x="0" y="{bar_y:.1f}" width="{length:.1f}" height="14" fill="{BAR}"/>')
-        body.append(_text(PLOT + 6, bar_y + 12, bar.text, size=12))
-        y += ROW
-    bottom = y + 2
+        y = bar_y + 14 + 6
+    bottom = y
     for threshold in chart.thresholds:
         x = threshold.value / chart.maximum * PLOT
         body.append(
-            f'<line x1="{x:.1f}" y1="{top - 4:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="{INK}" '
+            f'<line x1="{x:.1f}" y1="{top - 6:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="{INK}" '
             'stroke-width="1.5" stroke-dasharray="4 3"/>'
         )
-        body.append(_text(x, top - 8, threshold.label, size=11, anchor="middle"))
+        body.append(_text(x, top - 10, threshold.label, size=11, anchor="middle"))
     return _frame(bottom + 4, chart.title, chart.summary, body)
 
 
@@ -131,12 +162,12 @@ def trend_chart_svg(chart: TrendChart) -> SafeString:
     columns = sorted({p.x_label for s in chart.series for p in s.points})
     step = (WIDTH - 40) / max(len(columns), 1)
     x_of = {label: 20 + step * (i + 0.5) for i, label in enumerate(columns)}
-    panel = 86.0
     body: list[str] = []
     y = 0.0
     for series in chart.series:
-        body.append(_text(0, y + 16, series.label, size=14, bold=True))
-        plot_top, plot_bottom = y + 34, y + 66
+        lines, y = _lines(y + 16, series.label, size=14, bold=True)
+        body += lines
+        plot_top, plot_bottom = y + 18, y + 50
         body.append(
             f'<line x1="0" y1="{plot_bottom:.1f}" x2="{WIDTH}" y2="{plot_bottom:.1f}" stroke="{MUTED}" '
             'stroke-width="1"/>'
@@ -152,5 +183,5 @@ def trend_chart_svg(chart: TrendChart) -> SafeString:
             body.append(f'<circle cx="{x:.1f}" cy="{py:.1f}" r="4" fill="{BAR}"/>')
             body.append(_text(x, py - 8, p.text, size=12, bold=True, anchor="middle"))
             body.append(_text(x, plot_bottom + 15, p.x_label, size=11, anchor="middle", fill=MUTED))
-        y += panel
+        y = plot_bottom + 20
     return _frame(max(y, 20), chart.title, chart.summary, body)
