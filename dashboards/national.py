@@ -10,7 +10,7 @@ from functools import cached_property
 from inspections.choices import RATING_ORDER, Rating
 from regions.models import Region
 
-from . import selectors
+from . import cache, selectors
 from .charts import Bar, BarChart, Point, Series, TrendChart
 from .filters import Filters
 from .region import DrillDown, Section
@@ -31,6 +31,26 @@ class NationalDashboard:
     @cached_property
     def latest(self) -> list[selectors.RatedInspection]:
         return selectors.rated(selectors.latest_per_pdu(selectors.published(self.filters)))
+
+    @cached_property
+    def version(self) -> str:
+        return cache.data_version()
+
+    def _findings(self, ids: list[int], by: str):
+        return cache.cached(
+            "findings",
+            self.version,
+            [ids, self.filters, by],
+            lambda: selectors.finding_counts(ids, self.filters, by=by),
+        )
+
+    def _disproportionality(self, ids: list[int]):
+        return cache.cached(
+            "disproportionality",
+            self.version,
+            [ids, self.filters],
+            lambda: selectors.disproportionality(ids, self.filters),
+        )
 
     @cached_property
     def latest_ids(self) -> list[int]:
@@ -129,8 +149,8 @@ class NationalDashboard:
     @cached_property
     def findings(self) -> Section:
         section = Section(id="findings", title="Findings in relevant cases, by region")
-        by_region = selectors.finding_counts(self.latest_ids, self.filters, by="region")
-        national = selectors.finding_counts(self.latest_ids, self.filters, by="all")
+        by_region = self._findings(self.latest_ids, by="region")
+        national = self._findings(self.latest_ids, by="all")
         table = Table(
             name="findings",
             caption="Findings the regional letters quote, per region and nationally",
@@ -281,7 +301,7 @@ class NationalDashboard:
     @cached_property
     def disproportionality(self) -> Section:
         section = Section(id="disproportionality", title="Disproportionality, nationally")
-        groups = selectors.disproportionality(self.latest_ids, self.filters)
+        groups = self._disproportionality(self.latest_ids)
         table = Table(
             name="disproportionality",
             caption="Key questions judged sufficient, by protected characteristic, nationally",

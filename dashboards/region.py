@@ -20,7 +20,7 @@ from inspections.models import Inspection
 from ratings import explain
 from regions.models import Region
 
-from . import selectors
+from . import cache, selectors
 from .charts import Bar, BarChart, Point, Series, Threshold, TrendChart
 from .filters import Filters
 from .tables import Cell, Table, number, percent, suppressed
@@ -38,6 +38,8 @@ class Section:
     charts: list[SafeString] = field(default_factory=list)
     # Per PDU or inspection: a heading with its own sentences, chart and table (the key questions).
     parts: list[Section] = field(default_factory=list)
+    # Tables offered as CSV only, when the page shows the same rows in its parts.
+    downloads: list[Table] = field(default_factory=list)
 
 
 def rating_cell(rating: Rating | str | None) -> Cell:
@@ -89,6 +91,26 @@ class RegionDashboard:
     @cached_property
     def latest(self) -> list[selectors.RatedInspection]:
         return selectors.rated(selectors.latest_per_pdu(selectors.published(self.filters, region=self.region)))
+
+    @cached_property
+    def version(self) -> str:
+        return cache.data_version()
+
+    def _findings(self, ids: list[int], by: str):
+        return cache.cached(
+            "findings",
+            self.version,
+            [ids, self.filters, by],
+            lambda: selectors.finding_counts(ids, self.filters, by=by),
+        )
+
+    def _disproportionality(self, ids: list[int]):
+        return cache.cached(
+            "disproportionality",
+            self.version,
+            [ids, self.filters],
+            lambda: selectors.disproportionality(ids, self.filters),
+        )
 
     @cached_property
     def latest_ids(self) -> list[int]:
@@ -278,15 +300,15 @@ class RegionDashboard:
                     charts=[chart.svg()],
                 )
             )
-        section.tables.append(table)
+        section.downloads.append(table)
         return section
 
     @cached_property
     def findings(self) -> Section:
         section = Section(id="findings", title="Findings in relevant cases")
-        by_pdu = selectors.finding_counts(self.latest_ids, self.filters, by="pdu")
-        region = selectors.finding_counts(self.latest_ids, self.filters, by="all")
-        national = selectors.finding_counts(self.national_ids, self.filters, by="all")
+        by_pdu = self._findings(self.latest_ids, by="pdu")
+        region = self._findings(self.latest_ids, by="all")
+        national = self._findings(self.national_ids, by="all")
         table = Table(
             name="findings",
             caption="Findings the regional letter quotes, per PDU, for the region and nationally",
@@ -485,8 +507,8 @@ class RegionDashboard:
     @cached_property
     def disproportionality(self) -> Section:
         section = Section(id="disproportionality", title="Disproportionality")
-        region = selectors.disproportionality(self.latest_ids, self.filters)
-        national = selectors.disproportionality(self.national_ids, self.filters)
+        region = self._disproportionality(self.latest_ids)
+        national = self._disproportionality(self.national_ids)
         table = Table(
             name="disproportionality",
             caption="Key questions judged sufficient, by protected characteristic",
@@ -565,7 +587,8 @@ class RegionDashboard:
         """The table of that name (the `table=` of a CSV address), computing only its own section."""
         for section_name, table_names in TABLES.items():
             if name in table_names or (section_name == "ratings" and name.startswith("ratings")):
-                for table in getattr(self, section_name).tables:
+                section = getattr(self, section_name)
+                for table in (*section.tables, *section.downloads):
                     if table.name == name:
                         return table
         return None

@@ -350,3 +350,24 @@ def test_the_dashboards_query_count_does_not_grow_with_the_data(client):
     large = {a: _queries(client, a) for a in ("/regions/large/", "/national/")}
     assert large["/regions/large/"] == small["/regions/small/"]
     assert large["/national/"] == small["/national/"]
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
+def test_cached_figures_follow_a_correction_of_a_published_inspection_at_once(demo, client):
+    from casework.models import Answer
+    from inspections.locking import inspection_unlock
+
+    client = signed_in(client, "director.southwest@demo.test")
+
+    def children_services_no() -> int:
+        rows = csv_rows(client.get(SW, {"format": "csv", "table": "findings"}))
+        return int(next(r for r in rows if r["Question"] == "2.2.3.e" and r["Scope"] == "Dorset")["Cases"])
+
+    before = children_services_no()
+    assert children_services_no() == before  # from the cache
+    inspection = Inspection.objects.get(reference="SW-DOR-2023")
+    inspection_unlock(inspection=inspection, by=user("lead@demo.test"), reason="Correcting an answer")
+    assert children_services_no() == before  # cached again under the new version
+    answer = Answer.objects.filter(case_review__inspection=inspection, question__code="2.2.3.e", value="no").first()
+    Answer.objects.filter(pk=answer.pk).update(value="yes")
+    assert children_services_no() == before - 1

@@ -9,3 +9,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Serve static files from the app folders without a collectstatic step.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# No cache between tests: each test proves its numbers from the database. tests/test_dashboards.py
+# turns a memory cache on where it tests the cache itself.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
