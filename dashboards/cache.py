@@ -1,12 +1,16 @@
-"""The dashboards' aggregates, cached under a version of the data they are made of.
+"""The dashboards' aggregates, cached under a version of the published data they are made of.
 
-Published case data changes rarely and only through paths the database records: every
-insert, update and delete of an answer, a case review, an inspection, a lock event or an
-action leaves an event row (django-pghistory triggers, which no path can skip; decision
-0008), and new rows take new ids. So the newest event and row ids of those tables are a
-version that moves whenever any figure could: one query of index look-ups, and an
-aggregate computed once per version is exact until the next change. Bulk loads that skip
-the triggers (the synthetic national data) add rows, so the row ids move them too.
+The dashboards read published inspections only, and the database guards those
+(decision 0008): an inspection's publication columns move only with a lock event in the
+same transaction, and a published inspection's case reviews and answers cannot change
+until a lead unlocks it, which is a lock event too. So the newest lock event, snapshot
+and inspection ids are a version that moves whenever a published figure could, and an
+inspector's saves during fieldwork leave it alone (the cache stays warm through a busy
+day). While any published inspection is unlocked for correction, the newest answer and
+case review history events join the version, so each correction shows at once. One
+query of index look-ups; an aggregate computed once per version is exact until the next
+change. The synthetic national load skips the triggers but adds inspections, so the
+inspection id moves it too.
 """
 
 from __future__ import annotations
@@ -21,21 +25,17 @@ from django.db import connection
 
 T = TypeVar("T")
 
-# Each table's newest id: an index look-up each, a few microseconds.
-_VERSION_SQL = "SELECT " + ", ".join(
-    f"(SELECT max({column}) FROM {table})"
-    for table, column in (
-        ("casework_answerevent", "pgh_id"),
-        ("casework_casereviewevent", "pgh_id"),
-        ("inspections_inspectionevent", "pgh_id"),
-        ("inspections_lockevent", "id"),
-        ("trackers_actionevent", "pgh_id"),
-        ("trackers_recommendationresponseevent", "pgh_id"),
-        ("inspections_inspection", "id"),
-        ("casework_casereview", "id"),
-        ("ratings_ratingssnapshot", "id"),
-    )
-)
+_VERSION_SQL = """
+    SELECT (SELECT max(id) FROM inspections_lockevent),
+           (SELECT max(id) FROM ratings_ratingssnapshot),
+           (SELECT max(id) FROM inspections_inspection),
+           CASE WHEN EXISTS (SELECT 1 FROM inspections_inspection
+                              WHERE status = 'published' AND unlocked_at IS NOT NULL)
+                THEN (SELECT max(pgh_id) FROM casework_answerevent) END,
+           CASE WHEN EXISTS (SELECT 1 FROM inspections_inspection
+                              WHERE status = 'published' AND unlocked_at IS NOT NULL)
+                THEN (SELECT max(pgh_id) FROM casework_casereviewevent) END
+"""
 
 
 def data_version() -> str:

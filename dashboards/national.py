@@ -36,15 +36,16 @@ class NationalDashboard:
     def version(self) -> str:
         return cache.data_version()
 
-    def _findings(self, ids: list[int], by: str):
+    # Both aggregates are read once for every PDU's latest inspection in the nation and summed
+    # per PDU, region or nation here: every dashboard shares the same two cached results.
+    def _findings(self):
+        ids = self.latest_ids
         return cache.cached(
-            "findings",
-            self.version,
-            [ids, self.filters, by],
-            lambda: selectors.finding_counts(ids, self.filters, by=by),
+            "findings", self.version, [ids, self.filters], lambda: selectors.finding_counts(ids, self.filters)
         )
 
-    def _disproportionality(self, ids: list[int]):
+    def _disproportionality(self):
+        ids = self.latest_ids
         return cache.cached(
             "disproportionality",
             self.version,
@@ -149,8 +150,7 @@ class NationalDashboard:
     @cached_property
     def findings(self) -> Section:
         section = Section(id="findings", title="Findings in relevant cases, by region")
-        by_region = self._findings(self.latest_ids, by="region")
-        national = self._findings(self.latest_ids, by="all")
+        counts = self._findings()
         table = Table(
             name="findings",
             caption="Findings the regional letters quote, per region and nationally",
@@ -158,23 +158,24 @@ class NationalDashboard:
             numeric_columns=frozenset({4, 5, 6}),
         )
         bars = []
-        scopes = [(region.name, region.id, by_region) for region in self.regions] + [("National", 0, national)]
+        scopes = [(region.name, selectors.total(counts, region_id=region.id)) for region in self.regions]
+        scopes.append(("National", selectors.total(counts)))
         for headline in selectors.HEADLINE_FINDINGS:
             first = True
-            for name, key, counts_by in scopes:
-                counts = counts_by.get((headline.question, key))
-                if counts is None:
+            for name, counts_by in scopes:
+                found = counts_by.get(headline.question)
+                if found is None:
                     continue
-                counted = counts.yes if headline.answer == "yes" else counts.no
-                pct = selectors.percent_of(counted, counts.relevant)
+                counted = found.yes if headline.answer == "yes" else found.no
+                pct = selectors.percent_of(counted, found.relevant)
                 table.rows.append(
                     [
                         Cell(value=headline.label),
                         Cell(value=headline.question),
                         Cell(value=headline.answer),
                         Cell(value=name),
-                        Cell(value=counted, text=f"{counted} out of {counts.relevant}", numeric=True),
-                        Cell(value=counts.relevant, numeric=True),
+                        Cell(value=counted, text=f"{counted} out of {found.relevant}", numeric=True),
+                        Cell(value=found.relevant, numeric=True),
                         percent(pct),
                     ]
                 )
@@ -182,14 +183,14 @@ class NationalDashboard:
                     Bar(
                         label=name,
                         value=float(pct) if pct is not None else None,
-                        text=f"{counted} of {counts.relevant}" + (f" ({pct}%)" if pct is not None else ""),
+                        text=f"{counted} of {found.relevant}" + (f" ({pct}%)" if pct is not None else ""),
                         heading=f"{headline.label} ({headline.question})" if first else "",
                     )
                 )
                 first = False
-                if name == "National" and counts.relevant:
+                if name == "National" and found.relevant:
                     section.summary.append(
-                        f"{headline.label}: {counted} out of {counts.relevant} relevant cases nationally ({pct}%)."
+                        f"{headline.label}: {counted} out of {found.relevant} relevant cases nationally ({pct}%)."
                     )
         section.tables.append(table)
         if bars:
@@ -301,7 +302,7 @@ class NationalDashboard:
     @cached_property
     def disproportionality(self) -> Section:
         section = Section(id="disproportionality", title="Disproportionality, nationally")
-        groups = self._disproportionality(self.latest_ids)
+        groups = selectors.total(self._disproportionality())
         table = Table(
             name="disproportionality",
             caption="Key questions judged sufficient, by protected characteristic, nationally",

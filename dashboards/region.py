@@ -96,15 +96,16 @@ class RegionDashboard:
     def version(self) -> str:
         return cache.data_version()
 
-    def _findings(self, ids: list[int], by: str):
+    # Both aggregates are read once for every PDU's latest inspection in the nation and summed
+    # per PDU, region or nation here: every dashboard shares the same two cached results.
+    def _findings(self):
+        ids = self.national_ids
         return cache.cached(
-            "findings",
-            self.version,
-            [ids, self.filters, by],
-            lambda: selectors.finding_counts(ids, self.filters, by=by),
+            "findings", self.version, [ids, self.filters], lambda: selectors.finding_counts(ids, self.filters)
         )
 
-    def _disproportionality(self, ids: list[int]):
+    def _disproportionality(self):
+        ids = self.national_ids
         return cache.cached(
             "disproportionality",
             self.version,
@@ -306,9 +307,9 @@ class RegionDashboard:
     @cached_property
     def findings(self) -> Section:
         section = Section(id="findings", title="Findings in relevant cases")
-        by_pdu = self._findings(self.latest_ids, by="pdu")
-        region = self._findings(self.latest_ids, by="all")
-        national = self._findings(self.national_ids, by="all")
+        counts = self._findings()
+        region = selectors.total(counts, region_id=self.region.id)
+        national = selectors.total(counts)
         table = Table(
             name="findings",
             caption="Findings the regional letter quotes, per PDU, for the region and nationally",
@@ -316,17 +317,19 @@ class RegionDashboard:
             numeric_columns=frozenset({4, 5, 6}),
         )
         bars: list[Bar] = []
-        scopes = [(r.inspection.pdu.name, r.inspection.pdu.slug, by_pdu) for r in self.latest]
+        scopes = [
+            (r.inspection.pdu.name, r.inspection.pdu.slug, selectors.total(counts, pdu=r.inspection.pdu.slug))
+            for r in self.latest
+        ]
         scopes += [(f"{self.region.name} (region)", None, region), ("National", None, national)]
         for headline in selectors.HEADLINE_FINDINGS:
             first = True
             for scope_name, pdu_slug, counts_by in scopes:
-                key = (headline.question, pdu_slug if pdu_slug else 0)
-                counts = counts_by.get(key)
-                if counts is None:
+                found = counts_by.get(headline.question)
+                if found is None:
                     continue
-                counted = counts.yes if headline.answer == "yes" else counts.no
-                pct = selectors.percent_of(counted, counts.relevant)
+                counted = found.yes if headline.answer == "yes" else found.no
+                pct = selectors.percent_of(counted, found.relevant)
                 drill = self.drill if scope_name != "National" else None
                 params = self._drill(pdu=pdu_slug, question=headline.question, answer=headline.answer)
                 table.rows.append(
@@ -335,8 +338,8 @@ class RegionDashboard:
                         Cell(value=headline.question),
                         Cell(value=headline.answer),
                         Cell(value=scope_name),
-                        counts_cell(counted, counts.relevant, params, drill),
-                        Cell(value=counts.relevant, numeric=True),
+                        counts_cell(counted, found.relevant, params, drill),
+                        Cell(value=found.relevant, numeric=True),
                         percent(pct),
                     ]
                 )
@@ -344,14 +347,14 @@ class RegionDashboard:
                     Bar(
                         label=scope_name,
                         value=float(pct) if pct is not None else None,
-                        text=f"{counted} of {counts.relevant}" + (f" ({pct}%)" if pct is not None else ""),
+                        text=f"{counted} of {found.relevant}" + (f" ({pct}%)" if pct is not None else ""),
                         heading=f"{headline.label} ({headline.question})" if first else "",
                     )
                 )
                 first = False
-                if pdu_slug is None and scope_name != "National" and counts.relevant:
+                if pdu_slug is None and scope_name != "National" and found.relevant:
                     section.summary.append(
-                        f"{headline.label}: {counted} out of {counts.relevant} relevant cases in the region ({pct}%)."
+                        f"{headline.label}: {counted} out of {found.relevant} relevant cases in the region ({pct}%)."
                     )
         section.tables.append(table)
         if bars:
@@ -507,8 +510,9 @@ class RegionDashboard:
     @cached_property
     def disproportionality(self) -> Section:
         section = Section(id="disproportionality", title="Disproportionality")
-        region = self._disproportionality(self.latest_ids)
-        national = self._disproportionality(self.national_ids)
+        groups = self._disproportionality()
+        region = selectors.total(groups, region_id=self.region.id)
+        national = selectors.total(groups)
         table = Table(
             name="disproportionality",
             caption="Key questions judged sufficient, by protected characteristic",

@@ -18,7 +18,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from casework.models import CaseReview
+from casework.models import CaseReview, CaseReviewEvent
 from inspections.models import Inspection, Recommendation
 from ratings.findings import findings
 from ratings.selectors import inspection_ratings
@@ -371,3 +371,25 @@ def test_cached_figures_follow_a_correction_of_a_published_inspection_at_once(de
     answer = Answer.objects.filter(case_review__inspection=inspection, question__code="2.2.3.e", value="no").first()
     Answer.objects.filter(pk=answer.pk).update(value="yes")
     assert children_services_no() == before - 1
+
+
+def test_the_cache_version_ignores_fieldwork_saves_and_moves_with_publication_and_corrections(demo):
+    from casework.models import Answer
+    from dashboards.cache import data_version
+    from inspections.locking import inspection_unlock
+
+    version = data_version()
+    in_progress = CaseReview.objects.exclude(inspection__status="published").first()
+    assert in_progress is not None, "the demo has fieldwork in progress (SW-CIS-2026)"
+    events = CaseReviewEvent.objects.count()
+    CaseReview.objects.filter(pk=in_progress.pk).update(tier="A" if in_progress.tier != "A" else "B")
+    assert CaseReviewEvent.objects.count() == events + 1  # recorded in the history…
+    assert data_version() == version  # …but no published figure can have moved
+    inspection = Inspection.objects.get(reference="SW-SOM-2023")
+    inspection_unlock(inspection=inspection, by=user("lead@demo.test"), reason="Correcting an answer")
+    unlocked = data_version()
+    assert unlocked != version
+    Answer.objects.filter(pk=Answer.objects.filter(case_review__inspection=inspection, value="no").first().pk).update(
+        value="yes"
+    )
+    assert data_version() != unlocked
