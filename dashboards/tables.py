@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from inspections.templatetags.tags import tag_colour
 from trackers.export import neutralise
 
 SUPPRESSED_CSV = "[c]"
@@ -70,6 +74,49 @@ class Table:
 
     def column_is_numeric(self, index: int) -> bool:
         return index in self.numeric_columns
+
+    def html(self) -> SafeString:
+        """The table's GOV.UK markup, written here rather than in a template: a national table has
+        thousands of cells, and Django's template engine spends most of a page's time on them."""
+        head = format_html_join("", '<th scope="col" class="govuk-table__header">{}</th>', ((c,) for c in self.columns))
+        if self.rows:
+            body = format_html_join("", '<tr class="govuk-table__row">{}</tr>', ((_row(row),) for row in self.rows))
+        else:
+            body = format_html(
+                '<tr class="govuk-table__row"><td class="govuk-table__cell" colspan="{}">Nothing to show in this view.'
+                "</td></tr>",
+                len(self.columns),
+            )
+        return format_html(
+            '<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--s">{}</caption>'
+            '<thead class="govuk-table__head"><tr class="govuk-table__row">{}</tr></thead>'
+            '<tbody class="govuk-table__body">{}</tbody></table>',
+            self.caption,
+            head,
+            body,
+        )
+
+
+def _content(cell: Cell) -> SafeString:
+    if cell.tag:
+        # As templates/includes/tag.html draws it: the same colours on every page.
+        return format_html('<strong class="govuk-tag {}">{}</strong>', tag_colour(cell.tag), cell.display)
+    if cell.href:
+        # Named with aria-label, not visually hidden text: absolutely positioned text inside
+        # the scrolling box would escape it and widen a phone's page.
+        return format_html(
+            '<a class="govuk-link" href="{}" aria-label="{}: the cases">{}</a>', cell.href, cell.display, cell.display
+        )
+    return format_html("{}", cell.display)
+
+
+def _row(row: list[Cell]) -> SafeString:
+    first, *others = row
+    cells = [format_html('<th scope="row" class="govuk-table__header">{}</th>', _content(first))]
+    for cell in others:
+        numeric = " govuk-table__cell--numeric app-tabular-numbers" if cell.numeric else ""
+        cells.append(format_html('<td class="govuk-table__cell{}">{}</td>', numeric, _content(cell)))
+    return SafeString("".join(cells))
 
 
 def csv_lines(table: Table) -> Iterator[str]:

@@ -16,6 +16,11 @@ def service(request: HttpRequest) -> dict:
         {"text": "Home", "href": home, "active": request.path == home},
         {"text": "Inspections", "href": inspections, "active": request.path.startswith(inspections)},
     ]
+    # The national view leads to every region's dashboard; a director's home is their region's dashboard.
+    if user.is_hmi_staff or user.is_administrator or user.role == user.Role.ANALYST:
+        national = reverse("dashboards:national")
+        active = request.path.startswith(national) or request.path.startswith("/regions/")
+        navigation.append({"text": "Dashboards", "href": national, "active": active})
     if user.is_hmi_staff or user.is_administrator or user.role == user.Role.REGIONAL_DIRECTOR:
         letters = reverse("web:regional_reviews")
         navigation.append({"text": "Regional letters", "href": letters, "active": request.path.startswith(letters)})

@@ -72,9 +72,10 @@ def test_a_lead_inspectors_home_and_inspection_page_are_accessible(page, lead_in
 def test_a_director_reads_the_published_ratings_of_their_region(page, director, inspection, sample):
     set_publication(inspection, status=Inspection.Status.PUBLISHED, published_on=datetime.date(2024, 9, 1))
     sign_in(page, director)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Published inspections in your region")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Region dashboard")
     assert_accessible(page)
 
+    page.get_by_role("link", name="Your region's published inspections").click()
     page.get_by_role("link", name="SW-TST-2024").click()
     expect(page.get_by_role("heading", name="Ratings")).to_be_visible()
     expect(page.get_by_role("heading", name="Cases")).to_have_count(0)
