@@ -393,3 +393,37 @@ def test_the_cache_version_ignores_fieldwork_saves_and_moves_with_publication_an
         value="yes"
     )
     assert data_version() != unlocked
+
+
+# Charts --------------------------------------------------------------------------------------
+
+
+def test_every_chart_is_in_the_page_itself_with_a_name_and_a_written_summary(demo, client):
+    page = signed_in(client, "director.southwest@demo.test").get(SW).content.decode()
+    charts = re.findall(r"<svg class=\"app-chart\".*?</svg>", page, flags=re.S)
+    assert len(charts) >= 6  # one per PDU's key questions, findings, trends, action plan, disproportionality
+    for chart in charts:
+        assert 'role="img"' in chart and "<title" in chart and "<desc" in chart
+        assert re.search(r"<desc[^>]*>[^<]{20,}</desc>", chart), "a written summary, not an empty description"
+
+
+def test_the_same_charts_render_in_a_pdf(demo):
+    import pypdf
+    from weasyprint import HTML
+
+    from dashboards.filters import Filters
+    from dashboards.region import RegionDashboard
+    from regions.models import Region
+
+    dashboard = RegionDashboard(
+        region=Region.objects.get(slug="south-west"),
+        filters=Filters(),
+        threshold=10,
+        drill=None,
+        today=datetime.date(2024, 1, 1),
+    )
+    dorset = next(part for part in dashboard.key_questions.parts if part.title.startswith("Dorset"))
+    pdf = HTML(string=f"<html><body>{dorset.charts[0]}</body></html>").write_pdf()
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "2.2.3 (decides): 34.6% (18/52)" in text
+    assert "65%" in text  # the thresholds are labelled in words, not by colour
