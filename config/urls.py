@@ -15,6 +15,8 @@ urlpatterns = [
     path("trackers/", include("trackers.urls")),
     # /regions/<region>/ and /national/: the dashboards, their CSVs and the cases behind their counts.
     path("", include("dashboards.urls")),
+    # /api/v1/…: the analysts' read-only API; /api/v1/schema/ and /api/v1/docs/ describe it.
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

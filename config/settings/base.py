@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "knox",
     "pgtrigger",
     "pghistory",
     "axes",
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "trackers",
     "documents",
     "dashboards",
+    "api",
     "demo",
 ]
 
@@ -184,10 +187,48 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="HM Inspectorate of Proba
 # The admin's all-events page scans every history table; per-object history is what people use.
 PGHISTORY_ADMIN_ALL_EVENTS = False
 
+# The analysts' API (api/, docs/decisions/0011): read-only, tokens or the signed-in session,
+# JSON or streamed CSV, one error shape, a rate per token.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.ExpiringTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsAPIReader"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "api.csv.CSVRenderer"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env("API_RATE", default="600/minute")},
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Probation inspection case records API",
+    "DESCRIPTION": "Read-only, pseudonymised inspection data for analysts. See /api/v1/docs/ for the guide.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the guide describe the API and hold no data: anyone may read them.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"MappaEnum": "api.views.MAPPA_CHOICES"},
+}
+# Tokens are stored hashed (django-rest-knox), expire, and can be revoked one by one.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_DAYS", default=30)),
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": 20,
+}
+# The key of the case keys: an HMAC of the inspection and case reference. Without it a case key
+# cannot be turned back into a case reference. Defaults to one derived from the secret key.
+API_PSEUDONYM_KEY = env("API_PSEUDONYM_KEY", default="")
 
 # Demo accounts share one published password; production settings refuse it.
 DEMO_PASSWORD = "Demo-Inspect-2023!"

@@ -1,0 +1,22 @@
+"""/api/v1/: the analysts' API, its OpenAPI schema and its documentation (served from our static files)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "api"
+
+router = SimpleRouter(trailing_slash=True)
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("pdus", views.PDUViewSet, basename="pdu")
+router.register("inspections", views.InspectionViewSet, basename="inspection")
+router.register("case-reviews", views.CaseReviewViewSet, basename="case-review")
+router.register("answers", views.AnswerViewSet, basename="answer")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+]
