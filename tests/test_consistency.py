@@ -87,7 +87,9 @@ def test_the_ratings_text_counts_unsubmitted_cases_in_the_same_words(client, ins
 @pytest.mark.parametrize("persona,words", [("lead_inspector", "Lead inspector"), ("director", "Regional director")])
 def test_the_header_names_who_is_signed_in_and_the_banner_suits_every_role(client, request, persona, words):
     user = request.getfixturevalue(persona)
-    page = get(client, user, reverse("web:home"))
+    # A director's home is their region's dashboard: read the page they land on.
+    home = reverse("dashboards:region", args=[user.region.slug]) if persona == "director" else reverse("web:home")
+    page = get(client, user, home)
     assert f"{user}, {words}" in page
     assert "tell your lead inspector" not in page.lower()
     assert "digital service team" in page
