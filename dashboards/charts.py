@@ -53,9 +53,10 @@ class BarChart:
 
 def _text(x: float, y: float, text: str, *, size: int = 13, bold: bool = False, anchor: str = "start", fill=INK):
     weight = ' font-weight="bold"' if bold else ""
+    # A white halo under each letter keeps text legible where a threshold line passes behind it.
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" {FONT} font-size="{size}"{weight} text-anchor="{anchor}" '
-        f'fill="{fill}">{escape(text)}</text>'
+        f'fill="{fill}" stroke="#ffffff" stroke-width="3" paint-order="stroke">{escape(text)}</text>'
     )
 
 
@@ -122,14 +123,16 @@ def bar_chart_svg(chart: BarChart) -> SafeString:
             body.append(f'<rect x="0" y="{bar_y:.1f}" width="{length:.1f}" height="14" fill="{BAR}"/>')
         y = bar_y + 14 + 6
     bottom = y
+    lines = []
     for threshold in chart.thresholds:
         x = threshold.value / chart.maximum * PLOT
-        body.append(
+        lines.append(
             f'<line x1="{x:.1f}" y1="{top - 6:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="{INK}" '
             'stroke-width="1.5" stroke-dasharray="4 3"/>'
         )
-        body.append(_text(x, top - 10, threshold.label, size=11, anchor="middle"))
-    return _frame(bottom + 4, chart.title, chart.summary, body)
+        lines.append(_text(x, top - 10, threshold.label, size=11, anchor="middle"))
+    # The threshold lines go first, behind the labels and bars.
+    return _frame(bottom + 4, chart.title, chart.summary, lines + body)
 
 
 @dataclass(frozen=True)
