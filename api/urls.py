@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import views, views_results
 
 app_name = "api"
 
@@ -14,6 +14,12 @@ router.register("pdus", views.PDUViewSet, basename="pdu")
 router.register("inspections", views.InspectionViewSet, basename="inspection")
 router.register("case-reviews", views.CaseReviewViewSet, basename="case-review")
 router.register("answers", views.AnswerViewSet, basename="answer")
+router.register("frameworks", views_results.FrameworkViewSet, basename="framework")
+router.register("ratings", views_results.RatingsViewSet, basename="rating")
+router.register("findings", views_results.FindingsViewSet, basename="finding")
+router.register("double-marking", views_results.DoubleMarkingViewSet, basename="double-marking")
+router.register("recommendations", views_results.RecommendationViewSet, basename="recommendation")
+router.register("actions", views_results.ActionViewSet, basename="action")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

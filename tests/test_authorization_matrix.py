@@ -363,8 +363,15 @@ API_LIST_ROUTES = {
     "api:inspection-list": {},
     "api:case-review-list": {},
     "api:answer-list": {},
+    "api:framework-list": {},
+    "api:rating-list": {},
+    "api:finding-list": {"question": "2.2.3.e"},  # the question is required
+    "api:double-marking-list": {},
+    "api:recommendation-list": {},
+    "api:action-list": {},
 }
 API_DETAIL_ROUTES = {"api:region-detail", "api:pdu-detail", "api:inspection-detail", "api:case-review-detail"}
+API_DETAIL_ROUTES |= {"api:framework-detail", "api:rating-detail", "api:double-marking-detail"}
 API_DOC_ROUTES = {"api:schema", "api:docs"}
 
 
@@ -380,7 +387,7 @@ def test_every_api_route_is_in_the_matrix():
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_each_api_list_answers_each_role_as_it_should(client, people, tracked_action, name, fmt):
     url = reverse(name)
-    query = {"format": fmt} if name in API_LIST_ROUTES else {}
+    query = {**API_LIST_ROUTES[name], "format": fmt} if name in API_LIST_ROUTES else {}
     for persona in PERSONAS:
         client = _client_for(client, people[persona])
         response = client.get(url, query)

@@ -218,7 +218,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"MappaEnum": "api.views.MAPPA_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "MappaEnum": "api.views.MAPPA_CHOICES",
+        "RatingEnum": "inspections.choices.Rating",
+        "ActionStatusEnum": "trackers.models.ActionStatus",
+        "InspectionStatusEnum": "api.views_results.INSPECTION_STATUSES",
+    },
 }
 # Tokens are stored hashed (django-rest-knox), expire, and can be revoked one by one.
 REST_KNOX = {
