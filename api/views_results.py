@@ -160,6 +160,7 @@ class FrameworkViewSet(Resource):
     ratings engine reads them, and their standards, key questions and prompts in order."""
 
     serializer_class = FrameworkSerializer
+    queryset = Framework.objects.none()  # the model, for the schema; get_queryset reads the rows
     lookup_field = "code"
     lookup_value_regex = "[a-z0-9-]+"
     columns = ["code", "title", "rules", "standards", "case_wide_prompts"]
@@ -410,6 +411,7 @@ class RatingsViewSet(FlatCSV, Resource):
     have one line with empty key-question columns), prefixed `standard_` and `key_question_`."""
 
     serializer_class = RatingsSerializer
+    queryset = Inspection.objects.none()  # the model, for the schema; get_queryset scopes the rows
     filterset_class = filters.InspectionFilters
     lookup_field = "reference"
     lookup_value_regex = "[A-Za-z0-9-]+"
@@ -487,7 +489,8 @@ class FindingsFilters(filters.InspectionScopeFilters, filters.CaseAttributes):
         return queryset
 
     def filter_inspections(self, queryset, name, value):
-        references = [r.strip() for v in self.data.getlist(name) for r in v.split(",") if r.strip()]
+        # Every repeat, not only the last one the form checked: none may carry a NUL to PostgreSQL.
+        references = [r.strip() for v in self.data.getlist(name) for r in v.split(",") if r.strip() and "\x00" not in r]
         return queryset.filter(reference__in=references)
 
     def filter_queryset(self, queryset):
@@ -542,6 +545,7 @@ class FindingsViewSet(ListResource):
     suppressed: its counts and percentage are null, and `[c]` in the CSV."""
 
     serializer_class = FindingSerializer
+    queryset = Inspection.objects.none()  # the model, for the schema; get_queryset scopes the rows
     filterset_class = FindingsFilters
     filter_backends = [DjangoFilterBackend]
     pagination_class = None
@@ -640,6 +644,7 @@ class DoubleMarkingViewSet(FlatCSV, Resource):
     `overall`); the confusion tables are in the JSON only."""
 
     serializer_class = DoubleMarkingSerializer
+    queryset = Inspection.objects.none()  # the model, for the schema; get_queryset scopes the rows
     filterset_class = filters.InspectionFilters
     lookup_field = "reference"
     lookup_value_regex = "[A-Za-z0-9-]+"
@@ -753,6 +758,7 @@ class RecommendationViewSet(ListResource):
     The CSV leaves out the nested actions: the actions list has them, one line each."""
 
     serializer_class = RecommendationSerializer
+    queryset = Recommendation.objects.none()  # the model, for the schema; get_queryset scopes the rows
     filterset_class = RecommendationFilters
     columns = [c for c in RecommendationSerializer().fields if c != "actions"]
     csv_name = "recommendations"
@@ -831,6 +837,7 @@ class ActionViewSet(ListResource):
     (`updated_since`). Owners by role only (no email addresses); no progress notes."""
 
     serializer_class = ActionRowSerializer
+    queryset = Action.objects.none()  # the model, for the schema; get_queryset scopes the rows
     filterset_class = ActionFilters
     columns = ACTION_COLUMNS
     csv_name = "actions"

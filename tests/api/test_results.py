@@ -468,3 +468,14 @@ def test_the_recommendations_and_actions_csv_equal_the_json(world):
 def test_recommendations_and_actions_cost_the_same_queries_for_more_rows(world):
     for path in ("recommendations/", "actions/"):
         assert queries(ANALYST, path, {"page_size": 1}) == queries(ANALYST, path, {"page_size": 500})
+
+
+def test_a_nul_in_any_repeated_inspection_is_not_sent_to_the_database(world):
+    # Refused before the view (400), or left out of the scope by it (200): never a server error.
+    response = client_for(ANALYST).get(
+        "/api/v1/findings/", {"question": "2.2.3.e", "inspection": ["A\x00B", "SW-SOM-2023"]}
+    )
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        [row] = json.loads(response.content)
+        assert row["relevant"] == findings(question_code="2.2.3.e", inspections=["SW-SOM-2023"]).relevant
