@@ -7,7 +7,7 @@ yours to see), 400 (a bad filter, named), 405, 406, 429: each says what is wrong
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -45,3 +45,13 @@ def exception_handler(exc, context):
 
 def _headers(response) -> dict[str, str]:
     return {name: value for name, value in response.items() if name in ("WWW-Authenticate", "Retry-After", "Allow")}
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_page(status_code: int, code: str, message: str) -> JsonResponse:
+    """An error Django answers before any API view runs (an address no route matches, a control
+    character refused by web.middleware), in the same shape: web.errors's handlers answer /api/ with it."""
+    return JsonResponse({"status": status_code, "code": code, "message": message, "errors": {}}, status=status_code)

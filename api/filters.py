@@ -7,11 +7,27 @@ unknown region, PDU or inspection simply matches nothing (it may exist but not b
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters as filters
 
 from casework.models import Answer, CaseReview
 from inspections.choices import AnswerValue, CaseType, CourtReport
 from inspections.models import Inspection
+
+
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 time, turned to UTC before it reaches the query: ISO 8601 and Python allow UTC
+    offsets up to ±23:59, PostgreSQL refuses any beyond ±15:59 (a server error, found by schemathesis)."""
+
+    def filter(self, qs, value):
+        if value is not None and value.utcoffset():
+            try:
+                value = value.astimezone(datetime.UTC)
+            except OverflowError:  # before year 1 or after 9999 in UTC: before or after every row
+                before_every_row = value.utcoffset() > datetime.timedelta(0)
+                return qs if before_every_row == (self.lookup_expr == "gte") else qs.none()
+        return super().filter(qs, value)
 
 
 class InspectionScopeFilters(filters.FilterSet):
@@ -29,7 +45,7 @@ class InspectionScopeFilters(filters.FilterSet):
     fieldwork_to = filters.DateFilter(
         method="filter_fieldwork_to", help_text="Fieldwork started on or before this date (YYYY-MM-DD)"
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = UTCDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Changed at or after this time (ISO 8601), for incremental pulls",

@@ -1,5 +1,6 @@
 """The error pages, in the GOV.UK Design System's patterns: config/urls.py's handler400, 403,
-404 and 500, and the 405 page (web.middleware.MethodNotAllowedPageMiddleware).
+404 and 500, and the 405 page (web.middleware.MethodNotAllowedPageMiddleware). Under /api/, a
+400 or 404 is answered in the API's JSON error shape (api/errors.py) instead.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import logging
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+
+from api.errors import error_page, is_api
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +24,8 @@ PLAIN_SERVER_ERROR = (
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api(request):
+        return error_page(400, "bad_request", "The address holds characters no request may have.")
     return render(request, "400.html", status=400)
 
 
@@ -33,6 +38,8 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api(request):
+        return error_page(404, "not_found", "Not found.")
     return render(request, "404.html", status=404)
 
 

@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "trackers.models.ActionStatus",
         "InspectionStatusEnum": "api.views_results.INSPECTION_STATUSES",
     },
+    # Every operation's 400/401/403/404/406/429 in the one error shape (api/errors.py); CSV as text.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.document_errors"],
 }
 # Tokens are stored hashed (django-rest-knox), expire, and can be revoked one by one.
 REST_KNOX = {
