@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.routers import SimpleRouter
 
 from . import views, views_results
+from .dictionary import DataDictionaryView
 
 app_name = "api"
 
@@ -24,5 +25,12 @@ router.register("actions", views_results.ActionViewSet, basename="action")
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("v1/docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+    # Our template: drf-spectacular's links Google Fonts, and the docs must load from our own static files.
+    path(
+        "v1/docs/",
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        name="docs",
+    ),
+    # Each column's meaning, type and allowed values (api/dictionary.py), open to all like the schema.
+    path("v1/data-dictionary/", DataDictionaryView.as_view(), name="data-dictionary"),
 ]

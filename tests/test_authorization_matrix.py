@@ -92,7 +92,7 @@ def _named_routes(patterns=None, namespace=""):
 def test_every_route_of_the_service_is_in_the_matrix():
     assert set(_named_routes()) - _api_routes() == set(GET_ROUTES) | set(POST_ROUTES) | OPEN_ROUTES | set(
         TRACKER_ROUTES
-    ) | set(DASHBOARD_ROUTES)
+    ) | set(DASHBOARD_ROUTES) | set(API_TOKEN_ROUTES)
 
 
 @pytest.fixture
@@ -372,7 +372,7 @@ API_LIST_ROUTES = {
 }
 API_DETAIL_ROUTES = {"api:region-detail", "api:pdu-detail", "api:inspection-detail", "api:case-review-detail"}
 API_DETAIL_ROUTES |= {"api:framework-detail", "api:rating-detail", "api:double-marking-detail"}
-API_DOC_ROUTES = {"api:schema", "api:docs"}
+API_DOC_ROUTES = {"api:schema", "api:docs", "api:data-dictionary"}
 
 
 def _api_routes() -> set[str]:
@@ -396,3 +396,30 @@ def test_each_api_list_answers_each_role_as_it_should(client, people, tracked_ac
         assert response.status_code == expected, (
             f"{persona} on {url} {query}: {response.status_code}, expected {expected}"
         )
+
+
+# The API tokens page: for whoever may use the API (403 for inspectors and leads); a token's
+# revoke page for its owner only (the analyst's token, so 404 for every other API user).
+API_TOKEN_ROUTES = {
+    "web:api_tokens": {**API_READERS},
+    "web:api_token_revoke": {"analyst": 200, "director": 404, "other_director": 404, "admin": 404},
+}
+
+
+@pytest.mark.parametrize("name", sorted(API_TOKEN_ROUTES))
+def test_the_api_token_pages_answer_each_role_as_they_should(client, people, name):
+    from knox.models import AuthToken
+
+    from api.tokens import api_token_create
+
+    token, _ = api_token_create(user=people["analyst"], days=1)
+    url = reverse(name, kwargs={"token_key": token.token_key} if name == "web:api_token_revoke" else {})
+    for persona in PERSONAS:
+        client = _client_for(client, people[persona])
+        expected = 302 if persona == "anonymous" else API_TOKEN_ROUTES[name].get(persona, 403)
+        # A POST that would succeed (a create, the owner's revoke) is tested in tests/api/test_tokens.py.
+        methods = ("get",) if expected == 200 else ("get", "post")
+        for method in methods:
+            status = getattr(client, method)(url).status_code
+            assert status == expected, f"{persona} {method.upper()} {name}: {status}, expected {expected}"
+    assert list(AuthToken.objects.values_list("token_key", flat=True)) == [token.token_key]

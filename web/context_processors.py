@@ -6,6 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from api.permissions import may_use_api
+
 
 def service(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
@@ -24,6 +26,9 @@ def service(request: HttpRequest) -> dict:
     if user.is_hmi_staff or user.is_administrator or user.role == user.Role.REGIONAL_DIRECTOR:
         letters = reverse("web:regional_reviews")
         navigation.append({"text": "Regional letters", "href": letters, "active": request.path.startswith(letters)})
+    if may_use_api(user):
+        tokens = reverse("web:api_tokens")
+        navigation.append({"text": "API tokens", "href": tokens, "active": request.path.startswith(tokens)})
     if user.is_staff:
         admin = reverse("admin:index")
         navigation.append({"text": "Admin", "href": admin, "active": request.path.startswith(admin)})

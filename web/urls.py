@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import letters_views, views
+from . import api_tokens, letters_views, views
 
 app_name = "web"
 
@@ -29,6 +29,9 @@ urlpatterns = [
         letters_views.recommendation_move_action,
         name="recommendation_move",
     ),
+    # An analyst's, director's or administrator's own API tokens (api/tokens.py has the rules).
+    path("account/api-tokens/", api_tokens.api_tokens, name="api_tokens"),
+    path("account/api-tokens/<str:token_key>/revoke/", api_tokens.api_token_revoke_page, name="api_token_revoke"),
     path("regional-letters/", letters_views.regional_reviews, name="regional_reviews"),
     path("regional-letters/new/", letters_views.regional_review_new, name="regional_review_new"),
     path("regional-letters/<slug:slug>/", letters_views.regional_review, name="regional_review"),

@@ -208,7 +208,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Probation inspection case records API",
-    "DESCRIPTION": "Read-only, pseudonymised inspection data for analysts. See /api/v1/docs/ for the guide.",
+    # The analysts' guide (docs/api.md: tokens, filters, paging, CSV, errors, the rate, pandas and R)
+    # is the schema's description, so /api/v1/docs/ opens on it.
+    "DESCRIPTION": (BASE_DIR / "docs" / "api.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and the guide describe the API and hold no data: anyone may read them.
