@@ -27,9 +27,10 @@ from knox.models import AuthToken
 from accounts.models import User
 from casework.models import Answer, CaseReview
 from inspections.models import Inspection
+from ratings.services import ratings_snapshot_take
 
 from ..factories import InspectionFactory, PDUFactory, RegionFactory, set_publication
-from ..ratings_data import add_cases
+from ..ratings_data import add_cases, judge
 
 ANALYST = "analyst@demo.test"
 DIRECTOR_SW = "director.southwest@demo.test"
@@ -82,8 +83,11 @@ def _build_world() -> World:
         fieldwork_start=datetime.date(2024, 3, 4),
     )
     add_cases(published, 5, prefix="L")
+    judge(published)
     world.notes += _write_notes(Answer.objects.filter(case_review__inspection=published)[:10])
     set_publication(published, status=Inspection.Status.PUBLISHED, published_on=datetime.date(2024, 9, 2))
+    # Published ratings are read from the snapshot publishing takes, as the demo's are.
+    ratings_snapshot_take(inspection=published, kind="published", by=User.objects.get(email=ADMIN))
 
     # Notes on the demo's published answers too: unlocked for the purpose, then locked again.
     for inspection in Inspection.objects.filter(status=Inspection.Status.PUBLISHED).exclude(pk=published.pk):
