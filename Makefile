@@ -63,6 +63,7 @@ bench: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.imports
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.documents
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.pages
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.api
 
 db-stop:
 	$(PY) config/embedded_db.py stop

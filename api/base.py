@@ -10,6 +10,7 @@ responses by the schemathesis tests.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -68,7 +69,9 @@ class ListResource(viewsets.GenericViewSet):
 
     def csv_response(self, queryset: QuerySet) -> StreamingHttpResponse:
         items = queryset.iterator(chunk_size=CSV_CHUNK) if isinstance(queryset, QuerySet) else queryset
-        body = csv.lines(self.columns, ([row[c] for c in self.columns] for row in self.rows(items)))
+        # itemgetter: the row's cells in column order, without a Python loop per cell
+        cells = operator.itemgetter(*self.columns) if len(self.columns) > 1 else lambda row: [row[self.columns[0]]]
+        body = csv.lines(self.columns, (cells(row) for row in self.rows(items)))
         response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.csv_name}.csv"'
         return response
