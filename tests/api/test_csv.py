@@ -100,3 +100,15 @@ def test_a_recommendation_written_as_a_formula_reaches_a_spreadsheet_as_text(wor
         header, rows = read_csv(text)
         assert [row[header.index("text")] for row in rows] == ["'" + FORMULA]
         assert read_pandas(text)[1][0][header.index("text")] == "'" + FORMULA
+
+
+def test_csv_times_are_utc_with_a_z_as_in_the_json_in_summer_too():
+    import datetime as dt
+
+    from rest_framework.utils.encoders import JSONEncoder
+
+    from api.csv import lines
+
+    summer = dt.datetime(2023, 7, 1, 12, 0, tzinfo=dt.UTC)
+    text = "".join(lines(["updated_at"], [[summer]]))
+    assert text.splitlines()[1] == JSONEncoder().default(summer) == "2023-07-01T12:00:00Z"

@@ -83,11 +83,6 @@ def test_updated_since_with_any_utc_offset_is_not_a_server_error(world, since):
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"case_key,")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api.permissions.IsAPIReader refuses a write before DRF looks for the method, so POST is a 403 "
-    "'The API is read-only' rather than a 405",
-)
 def test_a_post_is_a_405(world):
     body = error(api_client(ANALYST).post(ANSWERS, {}), 405)
     assert body["code"] == "method_not_allowed"
