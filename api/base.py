@@ -71,10 +71,7 @@ class ListResource(viewsets.GenericViewSet):
         items = queryset.iterator(chunk_size=CSV_CHUNK) if isinstance(queryset, QuerySet) else queryset
         # itemgetter: the row's cells in column order, without a Python loop per cell
         cells = operator.itemgetter(*self.columns) if len(self.columns) > 1 else lambda row: [row[self.columns[0]]]
-        body = csv.lines(self.columns, (cells(row) for row in self.rows(items)))
-        response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.csv_name}.csv"'
-        return response
+        return csv.streaming_response(csv.lines(self.columns, (cells(row) for row in self.rows(items))), self.csv_name)
 
 
 class Resource(ListResource):
