@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -341,7 +341,9 @@ class AnswerViewSet(ListResource):
             yield out.take()
             if sql is None:
                 return
-            with connection.chunked_cursor() as cursor:
+            # Inside a transaction the server-side cursor is not WITH HOLD, so rows flow as PostgreSQL
+            # finds them instead of after the whole result has been materialised.
+            with transaction.atomic(), connection.chunked_cursor() as cursor:
                 cursor.execute(sql, params)
                 while batch := cursor.fetchmany(CSV_CHUNK):
                     writer.writerows(
