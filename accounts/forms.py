@@ -47,3 +47,45 @@ class SignInForm(forms.Form):
 
     def get_user(self) -> User | None:
         return self.user_cache
+
+
+class AppCodeForm(forms.Form):
+    """The 6-digit code an authenticator app shows (spaces and a hyphen are ignored)."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split()).replace("-", "")
+        if not (len(code) == 6 and code.isascii() and code.isdigit()):
+            raise forms.ValidationError("Enter the code as 6 digits, like 123456", code="format")
+        return code
+
+
+class RecoveryCodeForm(forms.Form):
+    """One of the user's recovery codes: 8 letters and numbers, in any case, spaced or not."""
+
+    code = forms.CharField(
+        label="Recovery code",
+        max_length=40,
+        error_messages={"required": "Enter one of your recovery codes"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split()).replace("-", "").lower()
+        if not (len(code) == 8 and code.isascii() and code.isalnum()):
+            raise forms.ValidationError(
+                "Enter the recovery code as 8 letters and numbers, like abcd 2345", code="format"
+            )
+        return code

@@ -2,8 +2,13 @@ import pghistory
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from regions.models import Region
+
+# Two-factor sign-in events written into the user's own history (accounts/two_factor.py).
+RECOVERY_CODE_USED = "recovery_code_used"
+RECOVERY_CODES_ISSUED = "recovery_codes_issued"
 
 
 class UserManager(BaseUserManager):
@@ -28,10 +33,13 @@ class UserManager(BaseUserManager):
 
 
 # Who holds which role is security-relevant, so its changes are kept; the password hash is not.
+# So are a recovery code's use and the issue of new ones (two-factor sign-in), as manual events.
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
+    pghistory.ManualEvent(RECOVERY_CODE_USED),
+    pghistory.ManualEvent(RECOVERY_CODES_ISSUED),
     fields=["email", "role", "region", "is_active", "is_staff", "is_superuser"],
     model_name="UserEvent",
     obj_field=pghistory.ObjForeignKey(related_name="events"),
@@ -76,3 +84,22 @@ class User(AbstractUser):
     @property
     def is_administrator(self) -> bool:
         return self.is_superuser or self.role == self.Role.ADMINISTRATOR
+
+
+# A user's authenticator app (django-otp's TOTPDevice, tracked through a proxy so that the triggers
+# and the event table are this app's migrations, as api.APIToken does for knox's tokens): its
+# set-up, its confirmation with a first code, and its removal (an administrator resetting a lost
+# phone) are kept by database triggers, like every other history here. Who, which and whether
+# confirmed only: never the secret key, nor the counters that each sign-in moves.
+@pghistory.track(
+    pghistory.InsertEvent("added"),
+    pghistory.UpdateEvent("changed"),
+    pghistory.DeleteEvent("removed"),
+    fields=["user", "name", "confirmed"],
+    obj_field=None,
+    model_name="AuthenticatorEvent",
+)
+class Authenticator(TOTPDevice):
+    class Meta:
+        proxy = True
+        verbose_name = "authenticator app"

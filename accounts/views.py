@@ -1,4 +1,5 @@
-"""Sign in, sign out, and keeping a session alive from the timeout warning."""
+"""Sign in (the password: then the second factor, accounts/two_factor_views.py), sign out, and keeping a
+session alive from the timeout warning."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from . import two_factor
 from .forms import SignInForm
 
 # Set at sign-in and removed at sign-out, so that a visitor who reaches the sign-in page
@@ -39,6 +44,11 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form: SignInForm) -> HttpResponse:
         response = super().form_valid(form)
+        # The password is the first step only, where the account has or needs a second factor.
+        step = two_factor.step_for(form.get_user(), verified=False)
+        if step is not None:
+            name = "accounts:two_factor_verify" if step == two_factor.VERIFY else "accounts:two_factor_set_up"
+            response = redirect(f"{reverse(name)}?{urlencode({'next': self.get_success_url()})}")
         response.set_cookie(
             SIGNED_IN_COOKIE,
             "1",

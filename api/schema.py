@@ -1,5 +1,6 @@
 """How the OpenAPI schema describes the API: its token authentication, its filters and its errors."""
 
+from django.conf import settings
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
@@ -15,6 +16,21 @@ class ExpiringTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": 'A token from "API tokens" in the web app, or `manage.py create_api_token`, '
             "sent as `Authorization: Token <token>`. Tokens are stored hashed and expire.",
+        }
+
+
+class VerifiedSessionScheme(OpenApiAuthenticationExtension):
+    """The signed-in session's cookie, as drf-spectacular describes DRF's own session authentication."""
+
+    target_class = "api.auth.VerifiedSessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "The web app's session, once signed in with the password and the second factor.",
         }
 
 

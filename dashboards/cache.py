@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -24,6 +25,8 @@ from django.core.cache import cache
 from django.db import connection
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 _VERSION_SQL = """
     SELECT (SELECT max(id) FROM inspections_lockevent),
@@ -48,8 +51,17 @@ def cached(name: str, version: str, params: object, compute: Callable[[], T], *,
     """`compute()`, or its result from the cache for the same name, parameters and data version."""
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:32]
     key = f"dashboards:{name}:{version}:{digest}"
-    value = cache.get(key)
+    # The cache only saves time: with Redis down (tests/chaos) the figures are computed each time
+    # rather than the page failing.
+    try:
+        value = cache.get(key)
+    except Exception:
+        logger.warning("The dashboards' cache cannot be read; computing %s without it", name, exc_info=True)
+        return compute()
     if value is None:
         value = compute()
-        cache.set(key, value, timeout)
+        try:
+            cache.set(key, value, timeout)
+        except Exception:
+            logger.warning("The dashboards' cache cannot be written; %s was computed without it", name, exc_info=True)
     return value

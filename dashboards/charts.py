@@ -4,7 +4,9 @@ Each chart is an `<svg role="img">` with a title and a written summary (its
 accessible name and description), a text label on every bar and point, and
 threshold lines named in words, so nothing is said by colour alone. The charts
 are narrow by design (400 units wide, labels wrapped on their own lines above each bar)
-so that they scale down to a 390-pixel phone screen without overlapping text.
+so that they scale down to a 390-pixel phone screen without overlapping text. Each fills the width
+of its figure, which the page limits (two thirds of the column on a wider screen): no style attribute,
+which the Content-Security-Policy would refuse.
 The data of each chart is a `Table` shown beside it and downloadable as CSV.
 """
 
@@ -95,7 +97,7 @@ def _frame(height: float, title: str, summary: str, body: list[str]) -> SafeStri
     n = next(_ids)
     return mark_safe(
         f'<svg class="app-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0f}" '
-        f'width="100%" style="max-width:{WIDTH * 1.6:.0f}px" role="img" '
+        'width="100%" role="img" '
         f'aria-labelledby="chart-{n}-title chart-{n}-desc" focusable="false">'
         f'<title id="chart-{n}-title">{escape(title)}</title><desc id="chart-{n}-desc">{escape(summary)}</desc>'
         + "".join(body)

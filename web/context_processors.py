@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.two_factor import second_factor_step
 from api.permissions import may_use_api
 
 
@@ -13,6 +14,9 @@ def service(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if second_factor_step(request) is not None:
+        # Signed in with the password only: nothing to go to until the second factor (only Sign out).
+        return {"navigation": []}
     home, inspections = reverse("web:home"), reverse("web:inspection_list")
     navigation = [
         {"text": "Home", "href": home, "active": request.path == home},
@@ -29,6 +33,8 @@ def service(request: HttpRequest) -> dict:
     if may_use_api(user):
         tokens = reverse("web:api_tokens")
         navigation.append({"text": "API tokens", "href": tokens, "active": request.path.startswith(tokens)})
+    two_factor = reverse("accounts:two_factor")
+    navigation.append({"text": "Two-factor sign-in", "href": two_factor, "active": request.path.startswith(two_factor)})
     if user.is_staff:
         admin = reverse("admin:index")
         navigation.append({"text": "Admin", "href": admin, "active": request.path.startswith(admin)})

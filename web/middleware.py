@@ -1,4 +1,4 @@
-"""Refusals made before any view runs, and the page for a refused method.
+"""Refusals made before any view runs, the page for a refused method, the second factor, and no-store.
 
 Hostile input in the address: a NUL byte, another control character or an over-long
 segment in the path is "Page not found"; a control character in the query string is
@@ -13,9 +13,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import urlencode
 
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from knox.settings import knox_settings
+
+from accounts.two_factor import VERIFY, second_factor_step
+from api.errors import error_page, is_api
 
 from .errors import method_not_allowed
 
@@ -55,3 +63,58 @@ class MethodNotAllowedPageMiddleware:
         page = method_not_allowed(request, allowed=allowed)
         page["Allow"] = response.get("Allow", "")
         return page
+
+
+class NoStoreMiddleware:
+    """Cache-Control: no-store (and Pragma: no-cache) on every response a view gives.
+
+    Pages, downloads, CSVs and the API hold case records and are for one signed-in person: no
+    browser, proxy or back button may keep a copy. Static files are answered by WhiteNoise
+    before this middleware runs, so they keep their long caching.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        return response
+
+
+class TwoFactorMiddleware:
+    """A signed-in session that has not passed its second factor opens nothing but sign-in, sign-out
+    and the two-factor pages (views marked `two_factor_exempt`): every other page redirects to enter a
+    code, or to set an app up (accounts/two_factor.py says which). The API answers such a session
+    with 403 in its own error shape; a request with an API token is not a session and is let through
+    (DRF authenticates the token, which needs no second factor)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        if getattr(view_func, "two_factor_exempt", False) or not request.user.is_authenticated:
+            return None
+        if is_api(request) and _sends_api_token(request):
+            return None
+        step = second_factor_step(request)
+        if step is None:
+            return None
+        if is_api(request):
+            return error_page(
+                403, "second_factor_required", "Finish signing in: enter the code from your authenticator app first."
+            )
+        url = reverse("accounts:two_factor_verify" if step == VERIFY else "accounts:two_factor_set_up")
+        if request.method in ("GET", "HEAD"):
+            url = f"{url}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
+        return redirect(url)
+
+
+def _sends_api_token(request: HttpRequest) -> bool:
+    """Whether the request authenticates with `Authorization: Token …`, as knox reads it (any case)."""
+    scheme = request.headers.get("Authorization", "").split()[:1]
+    return bool(scheme) and scheme[0].lower() == knox_settings.AUTH_HEADER_PREFIX.lower()

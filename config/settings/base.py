@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -32,6 +33,11 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "axes",
+    # Two-factor sign-in: an authenticator app (TOTP) and single-use recovery codes (accounts/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     # The project's apps, lowest first: each may import only those above it here.
     "regions",
     "accounts",
@@ -47,11 +53,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below) on every response,
+    # static files included: before WhiteNoise, which answers those without going further.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session has passed its second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # Cache-Control: no-store on everything a view answers (static files, answered above, keep theirs).
+    "web.middleware.NoStoreMiddleware",
     # Before any view: NUL and control characters in the address are refused with 404/400 (a
     # query would fail on them), and an empty 405 gets the GOV.UK page. After authentication,
     # so the error pages show the user's navigation.
@@ -60,6 +73,9 @@ MIDDLEWARE = [
     # Every page needs a signed-in user unless its view says otherwise (login_not_required):
     # a new view cannot be left open by a forgotten decorator. DRF views opt out and authenticate themselves.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # And then its second factor (accounts/two_factor.py): a signed-in session that has not passed
+    # it is sent to enter a code or set an app up, from every page but those; the API answers 403.
+    "web.middleware.TwoFactorMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -86,7 +102,12 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL")} if env("DATABASE_URL", default="") else {}
+# A web process keeps its connection for up to a minute rather than opening one per request, and
+# checks it before reusing it (CONN_HEALTH_CHECKS): after PostgreSQL restarts, the next request opens
+# a new connection instead of failing on the dead one, so the app recovers without being restarted
+# (tests/chaos/test_postgres_restart.py). Celery closes its worker's connection after every task.
+DATABASE_CONNECTIONS = {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
+DATABASES = {"default": {**env.db("DATABASE_URL"), **DATABASE_CONNECTIONS}} if env("DATABASE_URL", default="") else {}
 # The role the service connects as (docs/decisions/0008): it owns nothing, so it cannot TRUNCATE,
 # ALTER or disable triggers, and may only add history rows. `migrate`, run as the tables' owner,
 # creates it if needed and grants its rights; DATABASE_APP_PASSWORD, when set, becomes its password.
@@ -118,7 +139,9 @@ LOGIN_REDIRECT_URL = "web:home"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Cleared only by a complete sign-in, second factor included (accounts/two_factor.py), not by the
+# password alone: wrong codes count here too, and signing in again must not start them over.
+AXES_RESET_ON_SUCCESS = False
 # The sign-in form's field; the admin's "username" field is read too (accounts/lockout.py).
 AXES_USERNAME_FORM_FIELD = "email"
 # Email addresses are matched ignoring case, as the email backend signs in.
@@ -126,6 +149,41 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.attempt_username"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 # Every failed attempt gets a row of its own too, for the admin to see who was guessing and when.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# What a failed attempt's record may not show: the password, and a wrong code from the two-factor pages.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-factor sign-in (django-otp, docs/decisions/0012). Required for every account when True: an
+# account without an authenticator app is taken to set one up at its next sign-in. Off here, so in
+# development and tests (where the demo accounts sign in with their password alone); production.py
+# turns it on. An account that has set an app up is asked for a code wherever it signs in.
+OTP_REQUIRED = False
+# The name an authenticator app shows beside the account's email address.
+OTP_TOTP_ISSUER = "HM Inspectorate of Probation"
+# django-otp's own limit on guessing, per device and whatever the address: after n wrong codes in a
+# row, the next is not checked for 2^(n-1) seconds (1, 2, 4, … s) until a right one.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The admin lists devices (to remove a lost phone's) but never shows a secret key or a recovery code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site only, and no
+# inline script or style anywhere, so an injected <script> or style attribute does nothing. Enforced in
+# every environment, so the browser tests meet it too (they fail on any violation). One page relaxes
+# it, narrowly: the API's ReDoc reference (api/urls.py says why).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -139,6 +197,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+# Django's database sessions, but a session that cannot be saved because PostgreSQL is unreachable is
+# the 500 page, not a 400 saying the session was deleted (web/sessions.py).
+SESSION_ENGINE = "web.sessions"
 # With JavaScript on, pages warn this long before the session expires (static/js/session-timeout.js).
 SESSION_TIMEOUT_WARNING_SECONDS = env.int("SESSION_TIMEOUT_WARNING_SECONDS", default=120)
 
@@ -152,6 +213,11 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Sending a task while Redis is unreachable gives up at once (one immediate retry) rather than after
+# kombu's default 2 s + 4 s: a document's row is written first and the sweep sends it later, so the
+# page answers without waiting (tests/chaos/test_redis_down.py). The worker and beat keep retrying
+# their own connections as before.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0}
 
 # The cache (the dashboards' aggregates, keyed by a version of the data: dashboards/cache.py):
 # Redis when there is one, shared by every web process; otherwise this process's memory.
@@ -162,6 +228,10 @@ CACHES = {
 }
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A pool process killed mid-task (out of memory, say) hands its message back to the queue rather
+# than acknowledging it as failed, so another process runs the task again at once. The document
+# task is safe to run again, and gives up on a job whose worker keeps dying (documents/tasks.py).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
@@ -173,10 +243,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Document jobs left queued (the broker was down) or running without a worker are sent again.
     "documents-sweep-jobs": {"task": "documents.sweep_document_jobs", "schedule": timedelta(minutes=1)},
 }
-# Generated documents (documents/tasks.py): a queued job is swept after this long, a running one is
-# taken as lost after DOCUMENT_JOB_RUNNING_TIMEOUT_SECONDS, and failed attempts retry after 5 s, 10 s.
+# Generated documents (documents/tasks.py): a queued job is swept after this long, a running one as
+# soon as its worker is gone (no database session holds its lock), and failed attempts retry after 5 s, 10 s.
 DOCUMENT_JOB_SWEEP_AFTER_SECONDS = 300
-DOCUMENT_JOB_RUNNING_TIMEOUT_SECONDS = 600
 DOCUMENT_JOB_RETRY_BACKOFF_SECONDS = 5
 
 # Email: EMAIL_URL (django-environ, e.g. smtp+tls://user:password@smtp.example.com:587), or the console
@@ -193,7 +262,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.auth.ExpiringTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # The signed-in session, once it has passed its second factor (a token needs none).
+        "api.auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsAPIReader"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "api.csv.CSVRenderer"],

@@ -17,6 +17,8 @@ if not DATABASES:
     warnings.filterwarnings("ignore", module="platformdirs")
     # The application role, as in production; `make migrate` runs as the owner (embedded_db.py).
     DATABASES = {"default": env.db_url_config(embedded_database_url(user=DATABASE_APP_USER))}
+# runserver serves each request in a thread of its own, so a kept connection would never be reused.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -3,7 +3,8 @@
 `page` opens a fresh browser context (no cookies, no storage) on the live server for
 each test; `sign_in(page, user)` signs in through the sign-in form as a person would;
 `assert_accessible(page)` runs axe-core on the page as it stands and fails with a
-readable list of every WCAG 2.2 A/AA violation.
+readable list of every WCAG 2.2 A/AA violation. Every test fails on a script error, a server
+error, a missing static file or anything the Content-Security-Policy refuses.
 
 A missing Chromium fails the tests rather than skipping them: a browser suite that
 quietly skips proves nothing. `.ci/run` installs it (`apt-get install chromium`).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -31,6 +33,16 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PASSWORD = "Correct-Horse-42"  # tests.factories.UserFactory's password
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (event) => {
+  const where = event.sourceFile ? ` in ${event.sourceFile}:${event.lineNumber}` : ''
+  window.__reportCSPViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || 'an inline ' + event.effectiveDirective}` +
+    ` on ${document.location.pathname}${where}` + (event.sample ? `: ${event.sample}` : '')
+  )
+}, true)
+"""
 
 
 def _require_chromium() -> None:
@@ -66,15 +78,24 @@ def page(live_server, django_db_serialized_rollback, monkeypatch, request):
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport={"width": 1024, "height": 768})
     context.set_default_timeout(10_000)
-    page = context.new_page()
     errors: list[str] = []
+    # The Content-Security-Policy is enforced in tests as in production (config/settings/base.py): any
+    # script, style, image or connection it refuses is a failure. Each refusal fires the document's
+    # securitypolicyviolation event, reported here by a script Playwright adds to every page (which the
+    # policy does not govern), as well as Chromium's console message "Refused to …".
+    context.expose_binding("__reportCSPViolation", lambda source, text: errors.append(f"CSP violation: {text}"))
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
-    # Failed requests are judged by their responses below: a 401 from keep-alive is expected.
+    # Failed requests are judged by their responses below: a 401 from keep-alive is expected. A request
+    # the policy blocked is named by its own message ("Refused to load …"), kept with the other errors.
     page.on(
         "console",
         lambda message: (
-            message.type == "error"
-            and not message.text.startswith("Failed to load resource")
+            (
+                (message.type == "error" and not message.text.startswith("Failed to load resource"))
+                or "Content Security Policy" in message.text
+            )
             and errors.append(message.text)
         ),
     )
@@ -108,12 +129,13 @@ def pytest_runtest_makereport(item, call):
 
 
 def sign_in(page, user, password: str = PASSWORD) -> None:
-    """Sign in through the sign-in page, and wait for the page it leads to."""
+    """Sign in through the sign-in page, and wait for the page it leads to (with OTP_REQUIRED, or for
+    an account with an authenticator app, the second factor's: tests/browser/test_two_factor.py)."""
     page.goto("/sign-in/")
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/sign-in/" not in url)
+    page.wait_for_url(lambda url: urlsplit(url).path != "/sign-in/")
 
 
 def assert_accessible(page) -> None:
