@@ -76,6 +76,14 @@ POST_ROUTES = {
 }
 OPEN_ROUTES = {"web:home", "web:inspection_list", "accounts:sign_in", "accounts:sign_out", "accounts:keep_alive"}
 OPEN_ROUTES.add("web:regional_reviews")  # the regional letters the user may see, if any
+# Two-factor sign-in: each person's own (tests/test_two_factor.py).
+OPEN_ROUTES |= {
+    "accounts:two_factor",
+    "accounts:two_factor_set_up",
+    "accounts:two_factor_verify",
+    "accounts:two_factor_recovery",
+    "accounts:two_factor_recovery_codes",
+}
 
 
 def _named_routes(patterns=None, namespace=""):
