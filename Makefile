@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/probation_inspections
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run install install-dev migrate demo demo-national test lint format bench db-stop clean
+.PHONY: run install install-dev migrate demo demo-national test lint format bench load backup-drill chaos db-stop clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,24 @@ bench: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.documents
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.pages
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.api
+
+# The load test (bench/load.py): gunicorn on 127.0.0.1 serving a scratch database of the demo and the
+# national data, under inspectors saving case reviews, leads, directors and analysts for 60 s, then
+# stepped up to find the first limit. Fails on any error in the 60 s. LOAD_ARGS: e.g. --seconds 20.
+load: install-dev
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m bench.load $(LOAD_ARGS)
+
+# The backup and restore drill (scripts/backup_drill.py, docs/runbook-backup-and-restore.md): pg_dump
+# of a populated database, pg_restore into a fresh one, every table's rows and checksum compared.
+backup-drill: install-dev
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) scripts/backup_drill.py $(DRILL_ARGS)
+
+# The chaos scenarios (tests/chaos, issue 12): each starts its own PostgreSQL (initdb, pg_ctl), Redis,
+# gunicorn, Celery worker and beat, then stops Redis, kills a worker, restarts PostgreSQL or fills the
+# media folder, and checks the rows and files. The suite's shared servers are not used. The disk-full and
+# read-only cases mount a small tmpfs, as root (CI is). Figures: test-artifacts/chaos.txt.
+chaos: install-dev
+	$(VENV)/bin/pytest tests/chaos -m chaos $(PYTEST_ARGS)
 
 db-stop:
 	$(PY) config/embedded_db.py stop
