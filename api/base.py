@@ -14,9 +14,11 @@ import operator
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
@@ -35,6 +37,32 @@ class Cursor(CursorPagination):
     page_size = 500
     page_size_query_param = "page_size"
     max_page_size = 5000
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """DRF's, and a position that no row could have (a cursor edited by hand: not a number for an
+        id, not a date for a date, a NUL byte) is the same 404 as any other invalid cursor: DRF would
+        filter by it as given, and the query would fail with a server error."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None and not self._is_position(cursor.position):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
+
+    def _is_position(self, position: str) -> bool:
+        if "\x00" in position:
+            return False
+        try:
+            field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
+        except FieldDoesNotExist:
+            return True
+        try:
+            field.get_prep_value(field.to_python(position))
+        except (TypeError, ValueError, ValidationError):
+            return False
+        return True
 
 
 def visible_inspections(user) -> QuerySet[Inspection]:

@@ -8,12 +8,14 @@ through the live-figure resolver (`ratings.figures.resolve_figures`) when it is 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
 from inspections.choices import Rating
 from inspections.models import Addressee, Inspection, Recommendation, RegionalFinding, RegionalReview
 from ratings import serialise
 from ratings.selectors import latest_snapshots
+from trackers.export import printable
 
 from .content import LetterContent, PDURatings, RecommendationGroup, Section, StandardRating
 
@@ -152,31 +154,47 @@ def letter_content(*, review: RegionalReview, references: list[str] | None = Non
         )
 
     signatory = _lines(getattr(review, "signatory", None)) or DEFAULT_SIGNATORY
-    return LetterContent(
-        title=f"{region.name} regional letter, {review.letter_date:%B %Y}",
-        language="en-GB",
-        letterhead=LETTERHEAD,
-        date=review.letter_date,
-        addressees=_lines(review.addressee),
-        copy_to=_lines(getattr(review, "copy_to", None)),
-        greeting=_greeting(review),
-        introduction=_paragraphs(getattr(review, "introduction", ""))
-        or [
-            "Many thanks for the cooperation we received from you and your staff during the recent review of "
-            f"the Probation Service – {region.name} region.",
-            f"We have now completed the inspection of the {_join(pdu_names)} Probation Delivery Units (PDUs) in "
-            "your region and would like to take this opportunity to share with you our overall findings and our "
-            "key observations and areas for improvement at a regional level.",
-        ],
-        sections=sections,
-        summary=[resolve_text(p, inspection_ids=ids) for p in _paragraphs(review.summary)],
-        closing=[
-            "Our recommendations from the inspected PDUs are set out in Annexe one. I look forward to receiving "
-            "your regional action plan in due course, outlining how you will implement our recommendations. "
-            "I wish you and all your staff well in undertaking this work.",
-            "Yours sincerely",
-        ],
-        signatory=signatory,
-        annexe_one=annexe_one,
-        annexe_two=annexe_two,
+    return _printable(
+        LetterContent(
+            title=f"{region.name} regional letter, {review.letter_date:%B %Y}",
+            language="en-GB",
+            letterhead=LETTERHEAD,
+            date=review.letter_date,
+            addressees=_lines(review.addressee),
+            copy_to=_lines(getattr(review, "copy_to", None)),
+            greeting=_greeting(review),
+            introduction=_paragraphs(getattr(review, "introduction", ""))
+            or [
+                "Many thanks for the cooperation we received from you and your staff during the recent review of "
+                f"the Probation Service – {region.name} region.",
+                f"We have now completed the inspection of the {_join(pdu_names)} Probation Delivery Units (PDUs) in "
+                "your region and would like to take this opportunity to share with you our overall findings and our "
+                "key observations and areas for improvement at a regional level.",
+            ],
+            sections=sections,
+            summary=[resolve_text(p, inspection_ids=ids) for p in _paragraphs(review.summary)],
+            closing=[
+                "Our recommendations from the inspected PDUs are set out in Annexe one. I look forward to receiving "
+                "your regional action plan in due course, outlining how you will implement our recommendations. "
+                "I wish you and all your staff well in undertaking this work.",
+                "Yours sincerely",
+            ],
+            signatory=signatory,
+            annexe_one=annexe_one,
+            annexe_two=annexe_two,
+        )
     )
+
+
+def _printable(value):
+    """The letter's texts without control characters (trackers.export.printable): python-docx refuses
+    them, so one typed into a letter made its DOCX fail, and the PDF's fonts have no glyph for them."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    if dataclasses.is_dataclass(value):
+        return dataclasses.replace(
+            value, **{f.name: _printable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        )
+    return value

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,11 +26,23 @@ from .models import Action, RecommendationResponse
 from .selectors import response_of, tracker_recommendations
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What XML 1.0 forbids (C0 controls but tab and line breaks, U+FFFE, U+FFFF, surrogates), with DEL
+# and the C1 controls: typed or pasted into a text, they made openpyxl and python-docx refuse the
+# whole file. A vertical tab or form feed (Word's line and page breaks, pasted) is a line break.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 
 
 def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
+    return value
+
+
+def printable(value: object) -> object:
+    """A text without the control characters an XML file cannot hold (XLSX, DOCX); other values as they are."""
+    if isinstance(value, str):
+        return _UNPRINTABLE.sub("", value.translate(_BREAKS))
     return value
 
 
@@ -115,7 +128,7 @@ def tracker_xlsx(*, region: Region) -> bytes:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for values in _rows(region, today):
-        sheet.append([neutralise(v) for v in values])
+        sheet.append([neutralise(printable(v)) for v in values])
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":  # never a formula, whatever openpyxl guessed
                 cell.data_type = "s"

@@ -43,7 +43,7 @@ class _DateMixin:
             return
         try:
             cleaned["letter_date"] = datetime.date(parts[2], parts[1], parts[0])
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a number too big for a date's part, not a 500
             self.add_error("letter_date_day", "The letter's date must be a real date")
 
 
