@@ -39,6 +39,25 @@ def _wait_message(seconds: int) -> str:
     return f"Wait {seconds} second{'s' if seconds != 1 else ''}, then enter a new code"
 
 
+def _recovery_wait_message(seconds: int) -> str:
+    return f"Wait {seconds} second{'s' if seconds != 1 else ''}, then enter the recovery code again"
+
+
+def _check_code(request, form, device, verify_code, wrong_message: str, wait_message) -> HttpResponse | None:
+    """A code posted after the password: on to the page asked for if right; locked out after too many
+    wrong ones; otherwise None, with the form saying why (wrong, or wait: django-otp's throttle)."""
+    wait = two_factor.throttled_seconds(device) if device else 0
+    if wait:
+        form.add_error("code", wait_message(wait))
+    elif verify_code(request, form.cleaned_data["code"]):
+        return redirect(_next_url(request))
+    elif two_factor.a_wrong_code(request, request.user):
+        return _lock_out(request)
+    else:
+        form.add_error("code", wrong_message)
+    return None
+
+
 def _lock_out(request: HttpRequest) -> HttpResponse:
     """Too many wrong codes: the half-signed-in session ends, with the lockout page (429)."""
     logout(request)
@@ -71,15 +90,9 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('accounts:two_factor_recovery')}?{request.GET.urlencode()}")
     form = AppCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        wait = two_factor.throttled_seconds(device)
-        if wait:
-            form.add_error("code", _wait_message(wait))
-        elif two_factor.verify_app_code(request, form.cleaned_data["code"]):
-            return redirect(_next_url(request))
-        elif two_factor.a_wrong_code(request, user):
-            return _lock_out(request)
-        else:
-            form.add_error("code", WRONG_APP_CODE)
+        answer = _check_code(request, form, device, two_factor.verify_app_code, WRONG_APP_CODE, _wait_message)
+        if answer is not None:
+            return answer
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)})
 
 
@@ -96,15 +109,11 @@ def recovery(request: HttpRequest) -> HttpResponse:
     device = two_factor.recovery_device(user)
     form = RecoveryCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        wait = two_factor.throttled_seconds(device) if device else 0
-        if wait:
-            form.add_error("code", f"Wait {wait} second{'s' if wait != 1 else ''}, then enter the recovery code again")
-        elif two_factor.verify_recovery_code(request, form.cleaned_data["code"]):
-            return redirect(_next_url(request))
-        elif two_factor.a_wrong_code(request, user):
-            return _lock_out(request)
-        else:
-            form.add_error("code", WRONG_RECOVERY_CODE)
+        answer = _check_code(
+            request, form, device, two_factor.verify_recovery_code, WRONG_RECOVERY_CODE, _recovery_wait_message
+        )
+        if answer is not None:
+            return answer
     context = {"form": form, "next": _next_url(request), "has_app": two_factor.app_device(user) is not None}
     return render(request, "accounts/two_factor_recovery.html", context)
 

@@ -28,7 +28,6 @@ import re
 import zipfile
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
@@ -51,8 +50,8 @@ from regions.models import PDU, Region
 from trackers.export import printable, tracker_xlsx
 from trackers.models import Action, ProgressNote, RecommendationResponse
 
-from .factories import set_publication
-from .hostile_values import (
+from ..factories import set_publication
+from .values import (
     FORMULA_STARTS,
     LOOKALIKES,
     MARK,
@@ -66,20 +65,6 @@ from .hostile_values import (
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-
-
-@pytest.fixture(scope="module")
-def demo_module(django_db_setup, django_db_blocker):
-    """The demo, loaded once for the module and rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_module, db):
-    return None
 
 
 def rolled_back(judge):

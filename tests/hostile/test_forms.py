@@ -4,7 +4,7 @@ or accepted exactly as text and shown escaped.
 The letter composer's details and findings (add and edit) and starting a letter, recommendations
 (add and edit), the action plan's response, actions, action status, progress notes and follow-up,
 the API tokens page and the document request. Each example starts from a valid form, replaces one
-to three of its fields with hostile values (tests/hostile_values.py: markup, XML fragments,
+to three of its fields with hostile values (tests/hostile/values.py: markup, XML fragments,
 formulas, NUL and control characters, unicode oddities, wrong types, huge and negative numbers,
 malformed dates, up to a million characters) and posts it:
 
@@ -19,11 +19,9 @@ Each example runs in a transaction rolled back at its end, so every example star
 from __future__ import annotations
 
 import datetime
-import io
 import time
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.utils.html import escape
@@ -37,7 +35,7 @@ from inspections.models import Inspection, Recommendation, RegionalFinding, Regi
 from ratings.figures import FigureError, check_figures
 from trackers.models import Action, ProgressNote, RecommendationResponse
 
-from .hostile_values import (
+from .values import (
     MARKUP,
     body_of,
     examples,
@@ -46,6 +44,7 @@ from .hostile_values import (
     is_bad_address_page,
     markup_in,
     row_counts,
+    signed_in,
 )
 
 LEAD = "lead@demo.test"
@@ -54,26 +53,6 @@ DIRECTOR = "director.southwest@demo.test"
 ANALYST = "analyst@demo.test"
 REVIEW = "south-west-2023"
 COMPOSER = f"/regional-letters/{REVIEW}/"
-
-
-@pytest.fixture(scope="module")
-def demo_module(django_db_setup, django_db_blocker):
-    """The demo, loaded once for the module and rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_module, db):
-    return None
-
-
-def signed_in(email: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(email=email))
-    return client
 
 
 # A field's value: hostile, or (for fields with a few right answers) one of them.

@@ -1,26 +1,23 @@
 """Hostile values on the new surfaces' addresses: every filter, drill-down and API parameter.
 
-Property-based (Hypothesis, tests/hostile_values.py): markup, SQL, template and XML fragments,
+Property-based (Hypothesis, tests/hostile/values.py): markup, SQL, template and XML fragments,
 NUL and other control characters, unicode oddities, numbers of the wrong type or size,
 malformed dates, values of up to a million characters, and repeated parameters, sent to the
 dashboards (filters, drill-downs, CSV tables), the inspection list (filters and paging), the
 regional letter's figure picker, and every list of the API (every parameter of its schema,
 the cursor, page size, ordering and format). Each answer is a page, a clear 400 or 404 or
 a form error, never a server error; no markup from the address is echoed unescaped; nothing
-is written. The forms that write are in tests/test_hostile_input_forms.py; the documents and
-exports in tests/test_hostile_input_documents.py.
+is written. The forms that write are in tests/hostile/test_forms.py; the documents and
+exports in tests/hostile/test_documents.py.
 """
 
 from __future__ import annotations
 
 import base64
-import io
 import json
 from urllib.parse import quote, urlencode
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
@@ -31,7 +28,7 @@ from casework.models import CaseReview
 from dashboards.selectors import CHARACTERISTICS
 from inspections.choices import CaseType
 
-from .hostile_values import (
+from .values import (
     assert_no_raw_echo,
     body_of,
     examples,
@@ -41,6 +38,7 @@ from .hostile_values import (
     query_values,
     refused_in_address,
     row_counts,
+    signed_in,
     values_of,
 )
 
@@ -49,26 +47,6 @@ LEAD = "lead@demo.test"
 ANALYST = "analyst@demo.test"
 ADMIN = "admin@demo.test"
 DIRECTOR = "director.southwest@demo.test"
-
-
-@pytest.fixture(scope="module")
-def demo_module(django_db_setup, django_db_blocker):
-    """The demo, loaded once for the module and rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_module, db):
-    return None
-
-
-def signed_in(email: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(email=email))
-    return client
 
 
 def last(value: str | list[str]) -> str:

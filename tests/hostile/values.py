@@ -14,8 +14,11 @@ import os
 import re
 
 from django.apps import apps
+from django.test import Client
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+
+from accounts.models import User
 
 MARK = "hostileh11"  # in every markup payload: a raw echo of the payload is easy to find
 
@@ -249,3 +252,10 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 def is_neutral(cell: str) -> bool:
     """A cell a spreadsheet will not run: it does not start like a formula, or it is a plain number."""
     return not cell.startswith(FORMULA_STARTS) or bool(_NUMBER.fullmatch(cell))
+
+
+def signed_in(email: str) -> Client:
+    """A client signed in as the demo account with this email address."""
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    return client
