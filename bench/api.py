@@ -256,6 +256,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_port(process: subprocess.Popen, port: int, failure: str, seconds: float = 60) -> None:
+    """Wait until a server started as `process` accepts connections on 127.0.0.1:`port`; stop with
+    `failure` if it exits or is not listening within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(failure) from None
+            time.sleep(0.2)
+
+
 class Server:
     """gunicorn serving the project on 127.0.0.1 with one sync worker, DEBUG off."""
 
@@ -276,15 +290,7 @@ class Server:
             cwd=ROOT,
             env=env,
         )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.2)
+        wait_for_port(self.process, self.port, "gunicorn did not start")
         self.worker_pid = self._worker()
 
     def _worker(self) -> int:

@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.api import free_port
+from bench.api import free_port, wait_for_port
 from bench.pages import percentile
 from bench.ratings import DEFAULT_URL, _bench_url, drop_database, recreate_database, setup_django
 
@@ -316,17 +316,7 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        import socket
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"gunicorn did not start: see {self.log.name}") from None
-                time.sleep(0.2)
+        wait_for_port(self.process, self.port, f"gunicorn did not start: see {self.log.name}")
 
     def workers(self):
         import psutil
