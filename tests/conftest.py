@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.models import User
+from config.celery import app
 from inspections.models import TeamMember
 
 from .factories import InspectionFactory, PDUFactory, RegionFactory, TeamMemberFactory, UserFactory
@@ -60,3 +61,20 @@ def analyst(db):
 @pytest.fixture
 def administrator(db):
     return UserFactory(email="admin@example.test", role=User.Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Generated files go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def eager():
+    """Tasks sent with apply_async run in-process for these tests (no worker needed)."""
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    # Not propagated, so that a task's retries run in-process as a worker would run them.
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, False
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before

@@ -9,15 +9,12 @@ tests/test_headers.py fails when one of its GET routes is missing here.
 
 from __future__ import annotations
 
-import datetime
-
 from django.urls import reverse
 
 from api.pseudonym import case_key
-from inspections.models import Inspection, Recommendation
-from trackers.models import Action, RecommendationResponse
+from trackers.models import Action
 
-from .factories import InspectionFactory, PDUFactory, TeamMemberFactory, set_publication
+from .factories import InspectionFactory, PDUFactory, TeamMemberFactory, published_action
 from .test_authorization_matrix import (
     API_DETAIL_ROUTES,
     API_DOC_ROUTES,
@@ -47,17 +44,7 @@ def published_tracker(region, team) -> Action:
     )
     for user in team:
         TeamMemberFactory(inspection=inspection, user=user)
-    recommendation = Recommendation.objects.create(inspection=inspection, addressee="pdu", text="Improve", order=1)
-    set_publication(inspection, status=Inspection.Status.PUBLISHED, published_on=datetime.date(2024, 9, 1))
-    response = RecommendationResponse.objects.create(recommendation=recommendation)
-    return Action.objects.create(
-        response=response,
-        number=1,
-        description="Audit",
-        owner_name="Owner",
-        owner_email="owner@example.test",
-        due_date=datetime.date(2025, 1, 1),
-    )
+    return published_action(inspection)
 
 
 def page_urls(review, action: Action) -> dict[str, str]:

@@ -118,3 +118,21 @@ def set_publication(*inspections: Inspection, **columns) -> None:
                     inspection=inspection, action=LockEvent.Action.PUBLISHED, reason="test set-up", by=by
                 )
         Inspection.objects.filter(pk__in=[i.pk for i in inspections]).update(**columns)
+
+
+def published_action(inspection: Inspection):
+    """Publish `inspection` with one recommendation, its response and one action; the action."""
+    from inspections.models import Recommendation
+    from trackers.models import Action, RecommendationResponse
+
+    recommendation = Recommendation.objects.create(inspection=inspection, addressee="pdu", text="Improve", order=1)
+    set_publication(inspection, status=Inspection.Status.PUBLISHED, published_on=datetime.date(2024, 9, 1))
+    response = RecommendationResponse.objects.create(recommendation=recommendation)
+    return Action.objects.create(
+        response=response,
+        number=1,
+        description="Audit",
+        owner_name="Owner",
+        owner_email="owner@example.test",
+        due_date=datetime.date(2025, 1, 1),
+    )

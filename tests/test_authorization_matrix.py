@@ -16,7 +16,7 @@ from documents.models import DocumentJob
 from inspections.models import Inspection, RegionalReview
 from tests.factories import set_publication
 
-from .factories import CaseReviewFactory
+from .factories import CaseReviewFactory, published_action
 
 PERSONAS = ["anonymous", "inspector", "lead", "outsider", "director", "other_director", "analyst", "admin"]
 TEAM = {"inspector", "lead", "admin"}
@@ -282,20 +282,7 @@ TRACKER_ROUTES = {
 
 @pytest.fixture
 def tracked_action(inspection, inspector, lead_inspector):
-    from inspections.models import Recommendation
-    from trackers.models import Action, RecommendationResponse
-
-    recommendation = Recommendation.objects.create(inspection=inspection, addressee="pdu", text="Improve", order=1)
-    set_publication(inspection, status=Inspection.Status.PUBLISHED, published_on=datetime.date(2024, 9, 1))
-    response = RecommendationResponse.objects.create(recommendation=recommendation)
-    return Action.objects.create(
-        response=response,
-        number=1,
-        description="Audit",
-        owner_name="Owner",
-        owner_email="owner@example.test",
-        due_date=datetime.date(2025, 1, 1),
-    )
+    return published_action(inspection)
 
 
 @pytest.mark.parametrize("name", sorted(TRACKER_ROUTES))

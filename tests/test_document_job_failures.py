@@ -10,25 +10,10 @@ from django.core.files.storage import FileSystemStorage
 from django.db import DatabaseError, OperationalError, connection
 from django.utils import timezone
 
-from config.celery import app
 from documents import services, tasks
 from documents.models import DocumentJob
 
 from .factories import UserFactory
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def eager():
-    before = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, False
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
 @pytest.fixture

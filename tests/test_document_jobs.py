@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
 def worker():
     # Under CI Redis is part of the stack: a missing REDIS_URL is a failure, never a skip.
     assert settings.REDIS_URL, "REDIS_URL must point at a running Redis for the test suite (make test sets it)"

@@ -11,7 +11,6 @@ from django.urls import reverse
 from docx import Document
 from docx.oxml.ns import qn
 
-from config.celery import app
 from documents import services, tasks
 from documents.letter import letter_content
 from documents.letter_docx import render_letter_docx
@@ -31,22 +30,6 @@ EXPECTED = {
     "Dorset": ("3/27", "Inadequate"),
     "Bristol and South Gloucestershire": ("6/27", "Requires improvement"),
 }
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def eager():
-    """Tasks sent with apply_async run in-process for these tests (no worker needed)."""
-    before = app.conf.task_always_eager, app.conf.task_eager_propagates
-    # Not propagated, so that a task's retries run in-process as a worker would run them.
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, False
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
 @pytest.fixture
